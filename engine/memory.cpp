@@ -1,0 +1,162 @@
+#include "engine/memory.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "engine/error.h"
+
+#ifdef GRIPCU_HAVE_CUDA
+#include "engine/cuda_check.h"
+#endif
+
+namespace gripcu {
+
+namespace {
+size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+#ifdef GRIPCU_HAVE_CUDA
+// Block sizes are rounded (512 B below 1 MiB, 2 MiB above) so similar requests share blocks.
+size_t cuda_block_size(size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  return bytes < (1u << 20) ? round_up(bytes, 512) : round_up(bytes, 2u << 20);
+}
+struct CudaCache {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;  // size -> block
+  AllocatorStats stats;
+};
+CudaCache& cache_for(int dev) {
+  static std::mutex mu;
+  static std::map<int, CudaCache*> caches;  // never destroyed: frees at exit would race the driver
+  std::lock_guard<std::mutex> lock(mu);
+  auto& c = caches[dev];
+  if (!c) c = new CudaCache();
+  return *c;
+}
+#endif
+}  // namespace
+
+void* mem_alloc(const Device& d, size_t bytes) {
+  if (d.is_cpu()) {
+    void* p = std::aligned_alloc(64, round_up(bytes == 0 ? 1 : bytes, 64));
+    GRIPCU_CHECK(p != nullptr, "out of host memory allocating ", bytes, " bytes");
+    return p;
+  }
+#ifdef GRIPCU_HAVE_CUDA
+  require_device(d);
+  const size_t sz = cuda_block_size(bytes);
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.free_blocks.find(sz);
+  if (it != c.free_blocks.end()) {
+    void* p = it->second;
+    c.free_blocks.erase(it);
+    c.stats.bytes_cached -= sz;
+    c.stats.bytes_in_use += sz;
+    c.stats.cache_hits++;
+    return p;
+  }
+  GRIPCU_CUDA_CHECK(cudaSetDevice(d.index));
+  void* p = nullptr;
+  cudaError_t e = cudaMalloc(&p, sz);
+  if (e == cudaErrorMemoryAllocation && !c.free_blocks.empty()) {  // give the cache back, try once more
+    (void)cudaGetLastError();
+    for (auto& [s, b] : c.free_blocks) cudaFree(b);
+    c.free_blocks.clear();
+    c.stats.bytes_cached = 0;
+    e = cudaMalloc(&p, sz);
+  }
+  GRIPCU_CUDA_CHECK(e);
+  c.stats.bytes_in_use += sz;
+  c.stats.device_mallocs++;
+  return p;
+#else
+  require_device(d);
+  return nullptr;
+#endif
+}
+
+void mem_free(const Device& d, void* p, size_t bytes) {
+  if (!p) return;
+  if (d.is_cpu()) { std::free(p); return; }
+#ifdef GRIPCU_HAVE_CUDA
+  const size_t sz = cuda_block_size(bytes);
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.free_blocks.emplace(sz, p);
+  c.stats.bytes_in_use -= sz;
+  c.stats.bytes_cached += sz;
+#endif
+}
+
+AllocatorStats allocator_stats(const Device& d) {
+#ifdef GRIPCU_HAVE_CUDA
+  if (d.is_cuda()) {
+    CudaCache& c = cache_for(d.index);
+    std::lock_guard<std::mutex> lock(c.mu);
+    return c.stats;
+  }
+#endif
+  return {};
+}
+
+void allocator_release_cache(const Device& d) {
+#ifdef GRIPCU_HAVE_CUDA
+  if (d.is_cuda()) {
+    CudaCache& c = cache_for(d.index);
+    std::lock_guard<std::mutex> lock(c.mu);
+    GRIPCU_CUDA_CHECK(cudaStreamSynchronize(stream_for(d)));
+    for (auto& [s, b] : c.free_blocks) GRIPCU_CUDA_CHECK(cudaFree(b));
+    c.free_blocks.clear();
+    c.stats.bytes_cached = 0;
+  }
+#endif
+}
+
+void mem_copy(const Device& dst_dev, void* dst, const Device& src_dev, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  if (dst_dev.is_cpu() && src_dev.is_cpu()) { std::memcpy(dst, src, bytes); return; }
+#ifdef GRIPCU_HAVE_CUDA
+  const Device& gpu = dst_dev.is_cuda() ? dst_dev : src_dev;
+  cudaStream_t s = stream_for(gpu);
+  GRIPCU_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s));
+  // The host may read (or free) host memory right after: wait only for copies that touch the host.
+  if (dst_dev.is_cpu() || src_dev.is_cpu()) GRIPCU_CUDA_CHECK(cudaStreamSynchronize(s));
+#else
+  require_device(dst_dev.is_cuda() ? dst_dev : src_dev);
+#endif
+}
+
+void mem_zero(const Device& d, void* p, size_t bytes) {
+  if (bytes == 0) return;
+  if (d.is_cpu()) { std::memset(p, 0, bytes); return; }
+#ifdef GRIPCU_HAVE_CUDA
+  GRIPCU_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, stream_for(d)));
+#endif
+}
+
+Workspace::~Workspace() {
+  if (base_) mem_free(dev_, base_, cap_);
+}
+
+void Workspace::reserve(size_t bytes) {
+  if (bytes <= cap_) return;
+  GRIPCU_CHECK(used_ == 0, "Workspace::reserve while ", used_, " bytes are taken; grow between steps");
+  if (base_) mem_free(dev_, base_, cap_);
+  cap_ = round_up(bytes, 256);
+  base_ = mem_alloc(dev_, cap_);
+}
+
+void* Workspace::take(size_t bytes) {
+  const size_t need = round_up(bytes, 256);
+  GRIPCU_CHECK(used_ + need <= cap_, "workspace exhausted: need ", need, " bytes, ", cap_ - used_, " of ", cap_, " left");
+  void* p = static_cast<char*>(base_) + used_;
+  used_ += need;
+  if (used_ > high_) high_ = used_;
+  return p;
+}
+
+}  // namespace gripcu

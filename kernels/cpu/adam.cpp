@@ -1,0 +1,55 @@
+#include "kernels/adam.h"
+
+#include <cmath>
+
+#include "engine/parallel.h"
+
+namespace gripcu::kernels {
+
+template <typename T>
+void adam_step_cpu(int64_t n, T* param, const T* grad, T* m, T* v, const AdamHyper& h, int64_t step,
+                   const int64_t* step_dev) {
+  const int64_t t = step_dev ? *step_dev : step;
+  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2), eps = static_cast<T>(h.eps);
+  const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.weight_decay);
+  const T bc1 = static_cast<T>(1.0 - std::pow(h.beta1, static_cast<double>(t)));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(h.beta2, static_cast<double>(t))));
+  const T step_size = lr / bc1;
+  parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T p = param[i], g = grad[i];
+      if (h.decoupled) p *= T(1) - lr * wd;
+      else if (wd != T(0)) g += wd * p;
+      const T mi = b1 * m[i] + (T(1) - b1) * g;
+      const T vi = b2 * v[i] + (T(1) - b2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      param[i] = p - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);
+    }
+  });
+}
+
+template <typename T>
+void sgd_step_cpu(int64_t n, T* param, const T* grad, T* buf, const SgdHyper& h, int64_t step) {
+  const T lr = static_cast<T>(h.lr), mu = static_cast<T>(h.momentum), wd = static_cast<T>(h.weight_decay);
+  parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T g = grad[i] + wd * param[i];
+      if (mu != T(0)) {
+        const T bi = step <= 1 ? g : mu * buf[i] + g;
+        buf[i] = bi;
+        g = h.nesterov ? g + mu * bi : bi;
+      }
+      param[i] -= lr * g;
+    }
+  });
+}
+
+template void adam_step_cpu<float>(int64_t, float*, const float*, float*, float*, const AdamHyper&, int64_t,
+                                   const int64_t*);
+template void adam_step_cpu<double>(int64_t, double*, const double*, double*, double*, const AdamHyper&, int64_t,
+                                    const int64_t*);
+template void sgd_step_cpu<float>(int64_t, float*, const float*, float*, const SgdHyper&, int64_t);
+template void sgd_step_cpu<double>(int64_t, double*, const double*, double*, const SgdHyper&, int64_t);
+
+}  // namespace gripcu::kernels

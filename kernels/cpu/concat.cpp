@@ -1,0 +1,24 @@
+#include "kernels/concat.h"
+
+#include <cstring>
+
+#include "engine/parallel.h"
+
+namespace gripcu::kernels {
+
+template <typename T>
+void copy_cols_cpu(int64_t rows, int64_t width, const T* src, int64_t src_ld, T* dst, int64_t dst_ld, bool accumulate) {
+  parallel_for(rows, 256, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* s = src + r * src_ld;
+      T* d = dst + r * dst_ld;
+      if (accumulate) for (int64_t c = 0; c < width; ++c) d[c] += s[c];
+      else std::memcpy(d, s, sizeof(T) * static_cast<size_t>(width));
+    }
+  });
+}
+
+template void copy_cols_cpu<float>(int64_t, int64_t, const float*, int64_t, float*, int64_t, bool);
+template void copy_cols_cpu<double>(int64_t, int64_t, const double*, int64_t, double*, int64_t, bool);
+
+}  // namespace gripcu::kernels

@@ -1,0 +1,40 @@
+#include "kernels/embedding.h"
+
+#include <cstring>
+
+#include "engine/error.h"
+#include "engine/parallel.h"
+
+namespace gripcu::kernels {
+
+template <typename T>
+void embedding_forward_cpu(int64_t n, int64_t dim, int64_t vocab, const T* table, const int64_t* idx, T* out) {
+  for (int64_t i = 0; i < n; ++i)
+    GRIPCU_CHECK(idx[i] >= 0 && idx[i] < vocab, "embedding: index ", idx[i], " at position ", i, " outside [0, ",
+                 vocab, ")");
+  parallel_for(n, 64, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) std::memcpy(out + i * dim, table + idx[i] * dim, sizeof(T) * static_cast<size_t>(dim));
+  });
+}
+
+template <typename T>
+void embedding_backward_cpu(int64_t n, int64_t dim, int64_t vocab, const int64_t* idx, const T* dout, T* dtable,
+                            bool accumulate) {
+  if (!accumulate) std::memset(dtable, 0, sizeof(T) * static_cast<size_t>(vocab * dim));
+  // Parallel over columns of the table, sequential over i: every row sums in increasing i.
+  parallel_for(dim, 32, [&](int64_t d0, int64_t d1) {
+    for (int64_t i = 0; i < n; ++i) {
+      GRIPCU_CHECK(idx[i] >= 0 && idx[i] < vocab, "embedding backward: index ", idx[i], " outside [0, ", vocab, ")");
+      T* row = dtable + idx[i] * dim;
+      const T* g = dout + i * dim;
+      for (int64_t d = d0; d < d1; ++d) row[d] += g[d];
+    }
+  });
+}
+
+template void embedding_forward_cpu<float>(int64_t, int64_t, int64_t, const float*, const int64_t*, float*);
+template void embedding_forward_cpu<double>(int64_t, int64_t, int64_t, const double*, const int64_t*, double*);
+template void embedding_backward_cpu<float>(int64_t, int64_t, int64_t, const int64_t*, const float*, float*, bool);
+template void embedding_backward_cpu<double>(int64_t, int64_t, int64_t, const int64_t*, const double*, double*, bool);
+
+}  // namespace gripcu::kernels

@@ -1,0 +1,31 @@
+#pragma once
+// GEMM with fused epilogues. Row-major throughout:
+//   C[m,n] = alpha * op(A) * op(B) + beta * C   then, per epilogue, + bias[n] and ReLU.
+// op(A) is m x k: A is stored [m,k] (ta = false) or [k,m] (ta = true);
+// op(B) is k x n: B is stored [k,n] (tb = false) or [n,k] (tb = true).
+// Linear layers use W [out,in]: y = x W^T + b is gemm(false, true, ...);
+// dx = dy W is gemm(false, false, ...); dW += dy^T x is gemm(true, false, ..., beta = 1).
+// Epilogues with bias require beta == 0 on the CUDA path (cuBLASLt applies them to the product).
+// k == 0 gives C = beta*C (+ epilogue); m == 0 or n == 0 does nothing.
+// CPU: Eigen (float64 for the oracle tests). CUDA: cuBLASLt (float: FP32 compute, no TF32 unless
+// gemm_set_allow_tf32(true); double: FP64).
+#include <cstdint>
+
+#include "engine/device.h"
+
+namespace gripcu::kernels {
+
+enum class Epilogue { none, bias, bias_relu };
+
+template <typename T>
+void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
+              const T* bias = nullptr, Epilogue ep = Epilogue::none);
+
+void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, const float* B,
+               float beta, float* C, const float* bias, Epilogue ep, cudaStream_t stream);
+void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* A, const double* B,
+               double beta, double* C, const double* bias, Epilogue ep, cudaStream_t stream);
+// TF32 tensor-core math for float GEMMs on the GPU: off by default (numerics contract).
+void gemm_set_allow_tf32(bool allow);
+
+}  // namespace gripcu::kernels
