@@ -1,0 +1,51 @@
+#pragma once
+// Differentiable ops on Var. Each op validates shapes, dtypes and devices (gripcu::Error naming
+// the op and the shapes), runs the kernel twin for the device, and records its backward.
+#include <cstdint>
+#include <vector>
+
+#include "autograd/var.h"
+#include "kernels/elementwise.h"
+
+namespace gripcu::ag {
+
+using kernels::Act;
+
+// y = act(x W^T + b): x [n, in], W [out, in] (PyTorch's layout), b [out] or undefined.
+// identity and relu run as one GEMM with a fused epilogue.
+Var linear(const Var& x, const Var& W, const Var& b, Act act = Act::identity, double slope = 0.01);
+Var matmul(const Var& a, const Var& b);  // [m,k] x [k,n]
+
+Var add(const Var& a, const Var& b);  // same shape
+Var sub(const Var& a, const Var& b);
+Var mul(const Var& a, const Var& b);
+Var scale(const Var& a, double s);
+Var add_rowvec(const Var& x, const Var& v);  // x [r,c] + v [c]
+Var activation(const Var& x, Act act, double slope = 0.01);
+inline Var relu(const Var& x) { return activation(x, Act::relu); }
+inline Var leaky_relu(const Var& x, double slope) { return activation(x, Act::leaky_relu, slope); }
+inline Var sigmoid(const Var& x) { return activation(x, Act::sigmoid); }
+inline Var tanh(const Var& x) { return activation(x, Act::tanh); }
+
+Var sum(const Var& x);   // all elements -> [1]
+Var mean(const Var& x);  // all elements -> [1]
+
+Var mse_loss(const Var& pred, const Var& target);
+Var bce_with_logits(const Var& logits, const Var& target);
+Var softmax_cross_entropy(const Var& logits, const Tensor& labels_i64);
+
+// table [vocab, dim], idx i64 [n] -> [n, dim]
+Var embedding(const Var& table, const Tensor& idx);
+// Concatenate 2-d variables along columns; slice_cols takes columns [start, start + width).
+Var concat_cols(const std::vector<Var>& parts);
+Var slice_cols(const Var& x, int64_t start, int64_t width);
+
+// y = h * (1 + gamma) + beta, all [n, f].
+Var film(const Var& h, const Var& gamma, const Var& beta);
+// Identity forward; backward multiplies by -lambda. lambda is a 1-element tensor on x's device
+// (the caller may update it between steps, e.g. DADSP's lambda(p) schedule).
+Var gradient_reversal(const Var& x, const Tensor& lambda);
+// Inverted dropout with mask from Philox stream `stream` of `seed` (training only; p in [0,1)).
+Var dropout(const Var& x, double p, uint64_t seed, uint64_t stream);
+
+}  // namespace gripcu::ag
