@@ -10,18 +10,21 @@ template <typename T>
 void adam_step_cpu(int64_t n, T* param, const T* grad, T* m, T* v, const AdamHyper& h, int64_t step,
                    const int64_t* step_dev) {
   const int64_t t = step_dev ? *step_dev : step;
+  // Scalars are formed in double and rounded once to T, as PyTorch does (Python floats): in float,
+  // 1 - float(0.999) would be off by 1.3e-5 relative, and so would every second moment.
   const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2), eps = static_cast<T>(h.eps);
-  const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.weight_decay);
-  const T bc1 = static_cast<T>(1.0 - std::pow(h.beta1, static_cast<double>(t)));
+  const T one_minus_b1 = static_cast<T>(1.0 - h.beta1), one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+  const T wd = static_cast<T>(h.weight_decay), decay = static_cast<T>(1.0 - h.lr * h.weight_decay);
+  const double bc1 = 1.0 - std::pow(h.beta1, static_cast<double>(t));
   const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(h.beta2, static_cast<double>(t))));
-  const T step_size = lr / bc1;
+  const T step_size = static_cast<T>(h.lr / bc1);
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       T p = param[i], g = grad[i];
-      if (h.decoupled) p *= T(1) - lr * wd;
+      if (h.decoupled) p *= decay;
       else if (wd != T(0)) g += wd * p;
-      const T mi = b1 * m[i] + (T(1) - b1) * g;
-      const T vi = b2 * v[i] + (T(1) - b2) * g * g;
+      const T mi = b1 * m[i] + one_minus_b1 * g;
+      const T vi = b2 * v[i] + one_minus_b2 * g * g;
       m[i] = mi;
       v[i] = vi;
       param[i] = p - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);

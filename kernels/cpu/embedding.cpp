@@ -20,11 +20,15 @@ void embedding_forward_cpu(int64_t n, int64_t dim, int64_t vocab, const T* table
 template <typename T>
 void embedding_backward_cpu(int64_t n, int64_t dim, int64_t vocab, const int64_t* idx, const T* dout, T* dtable,
                             bool accumulate) {
+  // Validate before any write, and outside the parallel region (an exception must not leave an
+  // OpenMP region: that terminates the process).
+  for (int64_t i = 0; i < n; ++i)
+    GRIPCU_CHECK(idx[i] >= 0 && idx[i] < vocab, "embedding backward: index ", idx[i], " at position ", i,
+                 " outside [0, ", vocab, ")");
   if (!accumulate) std::memset(dtable, 0, sizeof(T) * static_cast<size_t>(vocab * dim));
   // Parallel over columns of the table, sequential over i: every row sums in increasing i.
   parallel_for(dim, 32, [&](int64_t d0, int64_t d1) {
     for (int64_t i = 0; i < n; ++i) {
-      GRIPCU_CHECK(idx[i] >= 0 && idx[i] < vocab, "embedding backward: index ", idx[i], " outside [0, ", vocab, ")");
       T* row = dtable + idx[i] * dim;
       const T* g = dout + i * dim;
       for (int64_t d = d0; d < d1; ++d) row[d] += g[d];

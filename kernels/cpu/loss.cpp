@@ -72,6 +72,9 @@ void softmax_xent_forward_cpu(int64_t rows, int64_t classes, const T* z, const i
 template <typename T>
 void softmax_xent_backward_cpu(int64_t rows, int64_t classes, const T* z, const int64_t* labels, const T* dloss, T* dz,
                                bool accumulate) {
+  for (int64_t r = 0; r < rows; ++r)
+    GRIPCU_CHECK(labels[r] >= 0 && labels[r] < classes, "softmax_xent backward: label ", labels[r], " at row ", r,
+                 " outside [0, ", classes, ")");
   const T scale = dloss[0] / static_cast<T>(rows);
   parallel_for(rows, 64, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
