@@ -41,7 +41,9 @@ CudaCache& cache_for(int dev) {
 
 void* mem_alloc(const Device& d, size_t bytes) {
   if (d.is_cpu()) {
-    void* p = std::aligned_alloc(64, round_up(bytes == 0 ? 1 : bytes, 64));
+    // 256-byte alignment (as cudaMalloc gives) so Workspace::take keeps its 256-byte promise on
+    // the CPU too; a buffer is also aligned for any SIMD width.
+    void* p = std::aligned_alloc(256, round_up(bytes == 0 ? 1 : bytes, 256));
     GRIPCU_CHECK(p != nullptr, "out of host memory allocating ", bytes, " bytes");
     return p;
   }

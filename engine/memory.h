@@ -1,5 +1,5 @@
 #pragma once
-// Raw memory per device. CPU: 64-byte aligned. CUDA: a caching allocator (freed blocks are kept in
+// Raw memory per device. CPU: 256-byte aligned. CUDA: a caching allocator (freed blocks are kept in
 // size-keyed free lists and reused, so a training step allocates nothing after its first run).
 #include <cstddef>
 #include <cstdint>
