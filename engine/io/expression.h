@@ -9,7 +9,9 @@
 //   csv, tsv: a header row (first cell empty or a label, then sample names) and the gene in column 1,
 //             as R's write.table(col.names = NA) writes them
 // Every reader reports bad input as gripcu::InputError "path:line[:column]: what" (ragged rows,
-// non-numeric values, NaN/Inf, duplicate genes or samples, empty files, missing header rows).
+// non-numeric values, NaN/Inf, duplicate genes or samples, empty files, missing header rows);
+// lines are 1-based physical lines, columns 1-based field numbers. GCTX errors name the dataset.
+// Readers accept CRLF, a UTF-8 BOM, blank lines and R's quoting ("a,b", "" for ").
 #include <map>
 #include <string>
 #include <vector>
@@ -39,7 +41,9 @@ struct ExprMatrix {
 };
 
 ExprMatrix read_expression(const std::string& path, ExprFormat fmt = ExprFormat::auto_detect);
-// Writes atomically (temp file + rename). csv/tsv/grip_csv/gct (1.3 when metadata is present).
+// Writes atomically (temp file + rename). csv/tsv/grip_csv/gct (1.3 when metadata is present) and
+// gsea_txt; numbers in their shortest exact form, so write -> read gives the same doubles. gctx and
+// grip_csv without cells/drugs are InputErrors; auto_detect picks by extension.
 void write_expression(const ExprMatrix& m, const std::string& path, ExprFormat fmt);
 
 }  // namespace gripcu::io
