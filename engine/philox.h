@@ -132,7 +132,8 @@ GRIPCU_HD void box_muller(uint32_t a, uint32_t b, float* z0, float* z1) {
   *z1 = static_cast<float>(dmul(rad, sn));
 }
 
-// Element i of the uniform stream, scaled to [lo, hi).
+// Element i of the uniform stream, scaled to [lo, hi]: u is in (0, 1), but the float arithmetic can
+// round onto an end point (e.g. lo = 1, hi = 2: 1 + (1 - 2^-24) rounds to 2); it never leaves [lo, hi].
 GRIPCU_HD float uniform(uint64_t seed, uint64_t stream, uint64_t i, float lo, float hi) {
   return lo + (hi - lo) * u01(word(seed, stream, i));
 }
