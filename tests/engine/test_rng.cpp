@@ -70,6 +70,10 @@ TEST(Philox, U01IsInTheOpenUnitInterval) {
     ASSERT_EQ(double(u), (2.0 * k + 1.0) * 0x1.0p-24);
     prev = u;
   }
+  // Scaled to [lo, hi], the float arithmetic can land on hi (documented in engine/philox.h):
+  // 1 + (1 - 2^-24) is a tie between 2 - 2^-23 and 2, and rounds to even, 2.
+  volatile float top = philox::u01(0xFFFFFFFFu);
+  EXPECT_EQ(1.f + (2.f - 1.f) * top, 2.f);
   Rng rng(5);
   for (uint64_t i = 0; i < 10000; ++i) {
     const float u = rng.uniform(3, i);
