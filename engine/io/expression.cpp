@@ -2,6 +2,7 @@
 #include "engine/io/expression.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +61,11 @@ std::string lower_extension(const std::string& path) {
 std::string read_head(const std::string& path, size_t lines, size_t cap = size_t(64) << 20) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw InputError(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw InputError(path, "is a directory, not a file");
+  }
   std::string head;
   size_t newlines = 0;
   char buf[65536];

@@ -373,6 +373,7 @@ TEST_F(IoExpression, DetectByContent) {
   EXPECT_EQ(detect_format(write("d.dat", ",s\ncell,A549\ndrug,x\ng,1\n")), ExprFormat::grip_csv);
   EXPECT_EQ(detect_format(write("e.csv", ",s\ng,1\n")), ExprFormat::csv);
   EXPECT_THROW(detect_format(path("missing.csv")), InputError);
+  EXPECT_THROW(read_expression(dir_), InputError);  // a directory
 }
 
 // ---------------------------------------------------------------- round trips
