@@ -63,6 +63,10 @@ class Tape {
   };
   void record(std::shared_ptr<VarImpl> out, std::function<void(const Tensor& dout)> backward);
   void clear() { nodes_.clear(); }
+  // Set recorded nodes aside (e.g. the generator's graph while the discriminator takes its own
+  // step) and put them back later: backward() only ever walks what is on the tape.
+  std::vector<Node> take() { return std::move(nodes_); }
+  void restore(std::vector<Node> nodes) { nodes_ = std::move(nodes); }
   size_t size() const { return nodes_.size(); }
   std::vector<Node>& nodes() { return nodes_; }
 

@@ -54,6 +54,10 @@ void ParamStore::finalize(const Device& dev, Rng& rng) {
   }
 }
 
+void ParamStore::set_trainable(bool on) {
+  for (auto& e : entries_) e.var->requires_grad = on;
+}
+
 void ParamStore::zero_grad() {
   grads_.zero_();
   for (auto& e : entries_) e.var->grad_written = true;

@@ -43,6 +43,8 @@ class ParamStore {
   void finalize(const Device& dev, Rng& rng);
   bool finalized() const { return values_.defined(); }
 
+  // Frozen parameters record no gradient (their layers skip the weight-gradient GEMMs).
+  void set_trainable(bool on);
   void zero_grad();  // one memset of the gradient slab; every parameter then accumulates
   const std::vector<Entry>& entries() const { return entries_; }
   const Entry& entry(const std::string& name) const;  // throws naming the missing parameter

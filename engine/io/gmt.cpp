@@ -70,14 +70,16 @@ bool ends_with_ci(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-std::vector<GeneSet> read_gmt(const std::string& path) {
-  const std::string text = read_file(path);
+std::vector<GeneSet> read_gmt(const std::string& path) { return parse_gmt(read_file(path), path); }
+
+std::vector<GeneSet> parse_gmt(const std::string& text, const std::string& path) {
   const auto lines = split_lines(text);
   std::vector<GeneSet> sets;
   std::unordered_map<std::string, size_t> first_line;  // name -> line of its definition
   for (size_t i = 0; i < lines.size(); ++i) {
     const size_t line_no = i + 1;
-    if (trim(lines[i]).empty()) continue;
+    const std::string t = trim(lines[i]);
+    if (t.empty() || t[0] == '#') continue;  // blank and comment lines (gripcu's GMTs cite sources so)
     std::vector<std::string> fields;
     size_t b = 0;
     const std::string& line = lines[i];

@@ -22,6 +22,9 @@ struct GeneSet {
 };
 
 std::vector<GeneSet> read_gmt(const std::string& path);
+// The same from text already in memory (`path` names it in errors). Lines starting with '#' are
+// comments (an extension: gripcu's own GMT files cite their sources in them).
+std::vector<GeneSet> parse_gmt(const std::string& text, const std::string& path);
 std::vector<GeneSet> read_grp(const std::string& path);
 // By extension: .grp is GRP, anything else GMT.
 std::vector<GeneSet> read_gene_sets(const std::string& path);

@@ -1,0 +1,43 @@
+#include "models/grip/networks.h"
+
+#include "autograd/ops.h"
+
+namespace gripcu::grip {
+
+using ag::Act;
+using ag::Var;
+
+Generator::Generator(nn::ParamStore& s, const ModelConfig& c)
+    : cfg(c),
+      cell_emb(s, "generator.cell_emb", c.cells, c.embed_dim),
+      drug_emb(s, "generator.drug_emb", c.drugs, c.embed_dim),
+      mod(s, "generator.mod", 2 * c.embed_dim, c.mod_hidden),
+      film(s, "generator.film", c.mod_hidden, c.hidden),
+      proj(s, "generator.proj", c.genes, c.hidden),
+      res1(s, "generator.res1", c.hidden, c.hidden),
+      res2(s, "generator.res2", c.hidden, c.hidden),
+      out(s, "generator.out", c.hidden, c.genes) {}
+
+Var Generator::condition(const Tensor& cells, const Tensor& drugs) const {
+  return mod(ag::concat_cols({cell_emb(cells), drug_emb(drugs)}), Act::relu);
+}
+
+Var Generator::operator()(const Var& x, const Tensor& cells, const Tensor& drugs) const {
+  GRIPCU_CHECK(x.dim(1) == cfg.genes, "generator: input ", x.value().describe(), " but the model has ", cfg.genes, " genes");
+  const Var m = condition(cells, drugs);
+  const Var h = film(proj(x), m);
+  const Var r = res2(res1(h, Act::relu), Act::relu);
+  return ag::add(x, out(ag::add(h, r)));
+}
+
+Discriminator::Discriminator(nn::ParamStore& s, const ModelConfig& c)
+    : cfg(c),
+      cell_emb(s, "discriminator.cell_emb", c.cells, c.embed_dim),
+      drug_emb(s, "discriminator.drug_emb", c.drugs, c.embed_dim),
+      mlp(s, "discriminator.mlp", {c.genes + 2 * c.embed_dim, c.d_hidden1, c.d_hidden2, 1}, Act::leaky_relu, c.leaky_slope) {}
+
+Var Discriminator::operator()(const Var& profile, const Tensor& cells, const Tensor& drugs) const {
+  return mlp(ag::concat_cols({profile, cell_emb(cells), drug_emb(drugs)}));
+}
+
+}  // namespace gripcu::grip
