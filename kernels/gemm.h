@@ -5,7 +5,8 @@
 // op(B) is k x n: B is stored [k,n] (tb = false) or [n,k] (tb = true).
 // Linear layers use W [out,in]: y = x W^T + b is gemm(false, true, ...);
 // dx = dy W is gemm(false, false, ...); dW += dy^T x is gemm(true, false, ..., beta = 1).
-// Epilogues with bias require beta == 0 on the CUDA path (cuBLASLt applies them to the product).
+// On the CUDA path epilogues are fused into cuBLASLt when beta == 0; with beta != 0 (or when
+// cuBLASLt has no fused algorithm) the bias / ReLU run as a separate pass with the same result.
 // k == 0 gives C = beta*C (+ epilogue); m == 0 or n == 0 does nothing.
 // CPU: Eigen (float64 for the oracle tests). CUDA: cuBLASLt (float: FP32 compute, no TF32 unless
 // gemm_set_allow_tf32(true); double: FP64).

@@ -51,6 +51,12 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
   }
 }
 
+#ifndef GRIPCU_HAVE_CUDA
+// TF32 only concerns GPU GEMMs (kernels/cuda/gemm.cu defines this in CUDA builds); a CPU-only
+// build accepts the call so callers need no #ifdef.
+void gemm_set_allow_tf32(bool) {}
+#endif
+
 template void gemm_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float, float*,
                               const float*, Epilogue);
 template void gemm_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, const double*, double,
