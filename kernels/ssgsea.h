@@ -41,8 +41,8 @@
 // Difference from GSVA 1.46, deliberately: GSVA computes n*(n+1)/2 in R integers, which overflow
 // (NA scores) for n > 46340 genes; here it is exact.
 //
-// ---- Preconditions (checked by io::index_gene_sets / the callers, not re-checked on the GPU) --
-// expr finite (NaN/Inf rejected by the CPU path with gripcu::Error); set members are unique row
+// ---- Preconditions (checked on the host: ssgsea_cpu, ssgsea_cuda_host, io::index_gene_sets) ---
+// expr finite (NaN/Inf is a gripcu::Error; ssgsea_cuda itself does not look); set members are unique row
 // indices in [0, n_genes); every set has 1 <= k < n_genes (k = n would divide 0 by 0, and GSVA
 // would return NaN for the whole normalized matrix). n_genes >= 2, n_genes < 2^31.
 //

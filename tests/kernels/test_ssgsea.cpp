@@ -272,11 +272,17 @@ struct Rng64 {
   double normal_ish() { return (static_cast<double>(next() >> 11) * 0x1.0p-53 - 0.5) * 6.0; }
 };
 
-// n x S values; `levels` > 0 draws integers in [-levels/2, levels/2] (many ties), else reals.
+// n x S values; `levels` > 0 draws integers in [-levels/2, levels/2] (many ties); 0 draws reals;
+// < 0 draws values that differ only in their last mantissa bits (+-(1 + j * 2^-45), j < -levels),
+// so their top 32 key bits collide and the CPU's full-key fix-up path orders them.
 std::vector<double> random_matrix(int64_t n, int64_t S, uint64_t seed, int levels) {
   Rng64 r{seed};
   std::vector<double> X(n * S);
-  for (auto& x : X) x = levels > 0 ? static_cast<double>(r.below(levels + 1) - levels / 2) : r.normal_ish();
+  for (auto& x : X) {
+    if (levels > 0) x = static_cast<double>(r.below(levels + 1) - levels / 2);
+    else if (levels == 0) x = r.normal_ish();
+    else x = (r.below(2) ? 1.0 : -1.0) * (1.0 + static_cast<double>(r.below(-levels)) * 0x1.0p-45);
+  }
   return X;
 }
 
@@ -347,7 +353,8 @@ TEST_P(SsgseaClosedForm, EqualsLiteralWalk) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SsgseaClosedForm,
                          ::testing::Values(Shape{2, 1, 1, 0}, Shape{3, 5, 2, 1}, Shape{17, 9, 6, 0},
                                            Shape{64, 13, 7, 3}, Shape{257, 11, 9, 0}, Shape{500, 19, 12, 4},
-                                           Shape{1031, 7, 5, 0}, Shape{1031, 7, 5, 2000}));
+                                           Shape{1031, 7, 5, 0}, Shape{1031, 7, 5, 2000},
+                                           Shape{300, 6, 5, -40}, Shape{2000, 3, 4, -100000}));
 
 TEST(Ssgsea, RanksWithTiesTruncated) {
   // values:         5    1    3    3    1    1    9
@@ -457,6 +464,7 @@ INSTANTIATE_TEST_SUITE_P(
                       CudaCase{{1031, 70, 40, 0}, SsgseaLayout::genes_by_samples, 1},  // 1 sample per chunk
                       CudaCase{{1031, 70, 40, 5}, SsgseaLayout::samples_by_genes, 300000},
                       CudaCase{{5003, 129, 30, 0}, SsgseaLayout::genes_by_samples, 2000000},
+                      CudaCase{{3001, 40, 12, -50}, SsgseaLayout::genes_by_samples, 0},
                       CudaCase{{20000, 100, 50, 0}, SsgseaLayout::genes_by_samples, 0}));
 
 TEST(SsgseaCuda, GsvaUnitTestGolden) {
