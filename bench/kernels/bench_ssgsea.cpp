@@ -72,6 +72,24 @@ void BM_ssgsea_cpu(benchmark::State& st) {
 BENCHMARK(BM_ssgsea_cpu)->Args({20000, 100, 50})->Args({20000, 100, 1000})->Args({5000, 1000, 50})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same data laid out samples x genes (a model's batch output): no strided gather.
+void BM_ssgsea_cpu_samples_by_genes(benchmark::State& st) {
+  Problem p = make_problem(st.range(0), st.range(1), st.range(2));
+  std::vector<double> xt(p.X.size());
+  for (int64_t g = 0; g < p.n; ++g)
+    for (int64_t s = 0; s < p.S; ++s) xt[s * p.n + g] = p.X[g * p.S + s];
+  std::vector<double> out(p.n_sets * p.S);
+  kernels::SsgseaOptions opt;
+  opt.layout = kernels::SsgseaLayout::samples_by_genes;
+  for (auto _ : st) {
+    kernels::ssgsea_cpu(p.n, p.S, xt.data(), p.n_sets, p.off.data(), p.mem.data(), opt, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.counters["threads"] = num_threads();
+  set_counters(st, p);
+}
+BENCHMARK(BM_ssgsea_cpu_samples_by_genes)->Args({20000, 100, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
+
 #ifdef GRIPCU_HAVE_CUDA
 void BM_ssgsea_cuda(benchmark::State& st) {
   if (cuda_devices().empty()) {

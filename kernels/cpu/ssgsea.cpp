@@ -217,15 +217,22 @@ void ssgsea_cpu(int64_t n_genes, int64_t n_samples, const T* expr, int64_t n_set
       uint64_t* words = sc.words.data();
       bool finite = true;
       if (gbs) {
-        // Rows are n_samples apart: prefetch ahead, or the strided reads run at memory latency.
+        // Rows are n_samples apart: prefetch both ends of the row segment well ahead, or the
+        // strided reads run at memory latency. (Locals, so nothing is reloaded after each store.)
+        const int64_t nn = n, S = n_samples;
+        const T* const x0 = expr + s0;
         constexpr int64_t kAhead = 48;
-        for (int64_t g = 0; g < n; ++g) {
-          if (g + kAhead < n) __builtin_prefetch(expr + (g + kAhead) * n_samples + s0);
-          const T* row = expr + g * n_samples + s0;
+        for (int64_t g = 0; g < nn; ++g) {
+          if (g + kAhead < nn) {
+            __builtin_prefetch(x0 + (g + kAhead) * S);
+            __builtin_prefetch(x0 + (g + kAhead) * S + nb - 1);
+          }
+          const T* row = x0 + g * S;
+          uint64_t* out = words + g;
           for (int64_t j = 0; j < nb; ++j) {
             const double v = static_cast<double>(row[j]);
             finite &= std::isfinite(v);
-            words[j * n + g] = pack(ssgsea_desc_key(v), g);
+            out[j * nn] = pack(ssgsea_desc_key(v), g);
           }
         }
       } else {
