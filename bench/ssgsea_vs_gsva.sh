@@ -8,10 +8,10 @@
 # compute time (its log line), the ratios, and the max |difference| of the normalized scores.
 # Writes WORKDIR/ssgsea_vs_gsva.json.
 #
-# Floor for gripcu's compute (2 cores): per sample a radix sort of 20,000 (key,row) pairs, 8 passes
-# x 20,000 x 32 B (16 B read + 16 B written) = 5 MB of L1/L2 traffic (~0.1-0.3 ms at 20-50 GB/s),
-# plus 5,000 random table reads for the walks; 100 samples / 2 cores ~ 5-15 ms. The input is 16 MB
-# of doubles (a few ms from DRAM); parsing the ~20 MB TSV text is the larger end-to-end cost.
+# Floor for gripcu's scoring (2 cores): per sample a 4-pass radix sort of 20,000 8-byte words
+# (~1.3 MB of L1/L2 traffic, ~0.1 ms), one scatter of 20,000 (w, q) pairs and 5,000 random walk
+# reads; 100 samples / 2 cores ~ 5-10 ms. The input is 16 MB of doubles (a few ms from DRAM);
+# parsing the ~20 MB TSV text and starting the process dominate the whole-process time.
 set -euo pipefail
 BIN=${1:-build/gripcu}
 THREADS=${2:-2}

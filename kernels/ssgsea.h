@@ -28,8 +28,11 @@
 // with A = sum_{g in S} w_g q_g and B = sum_{g in S} q_g, so
 //   ES(S) = A / W - (n(n+1)/2 - B) / (n - k).
 // Given per-gene tables q_g and w_g for a sample, a set costs O(k): one pass over its members.
-// Per sample: O(n log n) ranking (a stable LSD radix sort on order-preserving 64-bit keys on the
-// CPU; a segmented radix sort on the GPU) + O(n) tables + O(sum of set sizes) walks.
+// Per sample: the ranking (a stable sort of the rows by an order-preserving 64-bit key of their
+// value: on the CPU a 4-pass radix sort of (top 32 key bits, row) words with a full-key stable
+// sort of the rare runs whose top halves collide; on the GPU a segmented radix sort on the full
+// key) + O(n) tables + O(sum of set sizes) walks. Memory per CPU thread: O(n) (8 x 8 n bytes of
+// gathered words for a block of up to 8 samples, plus 40 n bytes of tables).
 // Since r_g is an integer in 1..n, w_g = pw[r_g] with pw[r] = r^alpha tabulated once per call.
 //
 // ---- Numerics --------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 // ssGSEA kernels (kernels/ssgsea.h): CPU and CUDA, genes x samples input, sets of 100 genes.
 // Args: genes, samples, sets (each of 100 random genes).
 //
-// Floor, CPU (per sample, n = 20,000 genes): the ranking is a stable LSD radix sort of (64-bit
-// key, 32-bit row) pairs, 8 passes x n x 24 B (read + write) = 3.8 MB of L2 traffic, plus one
-// gather pass over the input (n x 8 B from DRAM) and the q/w table writes (n x 12 B). At ~50 GB/s
-// of L2 bandwidth per core that is ~0.08 ms; the walks read sum(k) (q, w) pairs at random from
-// L2-resident tables: 50 sets x 100 = 5,000 loads (~0.01 ms). So ~0.1 ms per sample per core:
-// 100 samples x 20,000 genes x 50 sets on 2 cores ~ 5 ms (the input, 16 MB, streams from DRAM
-// in ~2 ms at 10 GB/s). Counters: samples/s and input GB/s.
+// Floor, CPU (per sample, n = 20,000 genes): the ranking is a stable LSD radix sort of 8-byte
+// (top 32 key bits, row) words, 4 passes, each one counting read + one scatter (n x 8 B read,
+// n x 8 B written): ~1.3 MB of L1/L2 traffic, ~0.1 ms at ~15 GB/s of scatter bandwidth; then one
+// scatter of n (w, q) pairs (16 B) and sum(k) = 5,000 random walk reads. The input (n x 8 B) is
+// read once from DRAM. So ~0.1-0.2 ms per sample per core: 100 samples x 20,000 genes x 50 sets on
+// 2 cores ~ 5-10 ms (measured on the shared 2-core VM: ~0.45 ms per sample per thread; see
+// bench/results/ssgsea.md). Counters: samples/s and input GB/s.
 // Floor, CUDA (H100, 3.35 TB/s): see kernels/cuda/ssgsea.cu; for this size it is launch- and
 // sort-bound (a few hundred us).
 #include <benchmark/benchmark.h>
