@@ -22,7 +22,7 @@ std::string trim(const std::string& s) {
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
-  size_t b = 0;
+  size_t b = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;  // a UTF-8 byte-order mark
   while (b < text.size()) {
     size_t e = text.find('\n', b);
     if (e == std::string::npos) e = text.size();

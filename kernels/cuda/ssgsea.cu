@@ -77,7 +77,8 @@ Carve carve(int64_t n, int64_t chunk, size_t cub_bytes) {
 }
 
 void check_shape(int64_t n, int64_t chunk) {
-  GRIPCU_CHECK(n >= 2 && n < (int64_t{1} << 31), "ssgsea_cuda: n_genes must be in [2, 2^31), got ", n);
+  // (positions are int in the rank kernel, and a tile may reach 1,024 past the last one)
+  GRIPCU_CHECK(n >= 2 && n < (int64_t{1} << 31) - 4096, "ssgsea_cuda: n_genes must be in [2, 2^31 - 4096), got ", n);
   GRIPCU_CHECK(chunk >= 1, "ssgsea_cuda: chunk_samples must be >= 1, got ", chunk);
   GRIPCU_CHECK(n * chunk < (int64_t{1} << 31), "ssgsea_cuda: chunk_samples x n_genes = ", n * chunk,
                " exceeds the 2^31 - 1 items one segmented sort takes; use a smaller chunk");

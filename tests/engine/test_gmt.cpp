@@ -40,6 +40,8 @@ TEST_F(GmtTest, ReadsSetsSkipsBlankLinesAndTrailingTabs) {
   EXPECT_EQ(sets[1].where, p + ":4");
   EXPECT_EQ(sets[2].description, "");
   EXPECT_EQ(sets[2].genes, (std::vector<std::string>{"KRAS"}));
+  const auto bom = io::read_gmt(write("bom.gmt", "\xEF\xBB\xBFSET_A\td\tTP53\n"));
+  EXPECT_EQ(bom.at(0).name, "SET_A");
 }
 
 TEST_F(GmtTest, DuplicateSetNameIsAnInputErrorWithFileAndLine) {
