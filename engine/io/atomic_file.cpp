@@ -11,10 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/io/text_table.h"
 
 namespace gripcu::io {
 
@@ -43,12 +43,18 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path, "cannot open file (" + std::string(std::strerror(errno)) + ")");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+std::string read_file(const std::string& path) { return detail::read_text_file(path); }
+
+int open_input(const std::string& path, struct stat* st_out) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw InputError(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw InputError(path, "is a directory, not a file");
+  }
+  if (st_out) *st_out = st;
+  return fd;
 }
 
 bool file_exists(const std::string& path) {

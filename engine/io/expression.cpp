@@ -59,13 +59,7 @@ std::string lower_extension(const std::string& path) {
 
 // The start of a file: at least its first `lines` lines (or all of it), at most `cap` bytes.
 std::string read_head(const std::string& path, size_t lines, size_t cap = size_t(64) << 20) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw InputError(path, std::string("cannot open file (") + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    throw InputError(path, "is a directory, not a file");
-  }
+  const int fd = open_input(path);
   std::string head;
   size_t newlines = 0;
   char buf[65536];

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "engine/error.h"
+#include "engine/io/atomic_file.h"
 
 namespace gripcu::io::detail {
 
@@ -164,13 +165,8 @@ void advise_huge_pages(const void* p, size_t bytes) {
 }
 
 std::string read_text_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw InputError(path, std::string("cannot open file (") + std::strerror(errno) + ")");
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    throw InputError(path, "is a directory, not a file");
-  }
+  const int fd = open_input(path, &st);
   std::string buf;
   const bool sized = S_ISREG(st.st_mode) && st.st_size > 0;
   if (sized) {

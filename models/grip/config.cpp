@@ -13,7 +13,7 @@ void write_json(JsonWriter& j, const ModelConfig& m) {
 void write_json(JsonWriter& j, const TrainConfig& t) {
   j.begin_object();
   j.kv("epochs", t.epochs).kv("batch", t.batch).kv("lr", t.lr).kv("beta1", t.beta1).kv("beta2", t.beta2);
-  j.kv("lambda", t.lambda).kv("seed", static_cast<long long>(t.seed)).kv("public_code_compat", t.public_code_compat);
+  j.kv("lambda", t.lambda).kv("seed", static_cast<long long>(t.seed));
   j.end_object();
 }
 
@@ -40,7 +40,6 @@ TrainConfig train_config_from_json(const JsonValue& v) {
   t.beta2 = v.at("beta2").as_number();
   t.lambda = v.at("lambda").as_number();
   t.seed = static_cast<uint64_t>(v.at("seed").as_int());
-  t.public_code_compat = v.at("public_code_compat").b;
   return t;
 }
 

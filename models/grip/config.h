@@ -25,7 +25,6 @@ struct TrainConfig {
   double beta1 = 0.9, beta2 = 0.999;  // PyTorch defaults: the paper names only Adam and lr
   double lambda = 0.1;     // L_G = MSE + lambda * BCE(D(G(x)), 1)
   uint64_t seed = 1;
-  bool public_code_compat = false;  // --compat public-code (see docs/grip_model.md)
 };
 
 void write_json(JsonWriter& j, const ModelConfig& m);
