@@ -65,7 +65,7 @@ SimResult simulate_perturbation(const SimConfig& cfg) {
     r.programs.push_back(p);
   }
   for (int64_t k = 1; static_cast<int64_t>(genes.size()) < cfg.genes; ++k) {
-    char b[16];
+    char b[32];
     std::snprintf(b, sizeof b, "GENE%05lld", static_cast<long long>(k));
     genes.push_back(b);
   }
@@ -124,10 +124,10 @@ SimResult simulate_perturbation(const SimConfig& cfg) {
       for (int64_t p : pair.programs)
         for (int64_t g : r.programs[static_cast<size_t>(p)].genes) on[static_cast<size_t>(g)] = 1;
       for (int64_t rep = 0; rep < R; ++rep, ++s) {
-        char name[64];
+        char name[96];
         std::snprintf(name, sizeof name, "CELL%02lld_DRUG%02lld_R%lld", static_cast<long long>(c + 1),
                       static_cast<long long>(dd + 1), static_cast<long long>(rep + 1));
-        char cell[16], drug[16];
+        char cell[32], drug[32];
         std::snprintf(cell, sizeof cell, "CELL%02lld", static_cast<long long>(c + 1));
         std::snprintf(drug, sizeof drug, "DRUG%02lld", static_cast<long long>(dd + 1));
         for (auto* m : {&r.baseline, &r.treated}) {
@@ -142,8 +142,10 @@ SimResult simulate_perturbation(const SimConfig& cfg) {
           double eff_g = sig[dd * G + g];
           for (int64_t k = 0; k < kLow; ++k) eff_g += P[g * kLow + k] * V[c * kLow + k] * W[dd * kLow + k];
           if (on[static_cast<size_t>(g)]) eff_g += mag * (1.0 + 0.5 * std::tanh(x - mu[g]));
-          r.baseline.at(static_cast<size_t>(g), static_cast<size_t>(s)) = x;
-          r.treated.at(static_cast<size_t>(g), static_cast<size_t>(s)) = x + eff_g + 0.2 * d_noise_t.normal();
+          // Index with the final sample count: samples.size() is still growing here.
+          const size_t at = static_cast<size_t>(g * S + s);
+          r.baseline.values[at] = x;
+          r.treated.values[at] = x + eff_g + 0.2 * d_noise_t.normal();
         }
       }
       r.pairs.push_back(pair);
@@ -165,7 +167,7 @@ std::string SimResult::truth_json() const {
   j.end_array();
   j.key("pairs").begin_array();
   for (const auto& p : pairs) {
-    char cell[16], drug[16];
+    char cell[32], drug[32];
     std::snprintf(cell, sizeof cell, "CELL%02lld", static_cast<long long>(p.cell + 1));
     std::snprintf(drug, sizeof drug, "DRUG%02lld", static_cast<long long>(p.drug + 1));
     j.begin_object().kv("cell", cell).kv("drug", drug).kv("sensitivity", p.sensitivity);
