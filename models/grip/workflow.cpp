@@ -117,17 +117,4 @@ std::vector<float> predict(const GripModel& m, const std::vector<float>& x_in, c
   return out;
 }
 
-double r2_score(const std::vector<float>& pred, const std::vector<float>& truth) {
-  GRIPCU_CHECK(pred.size() == truth.size() && !truth.empty(), "r2_score: sizes ", pred.size(), " and ", truth.size());
-  double mean = 0;
-  for (float v : truth) mean += v;
-  mean /= static_cast<double>(truth.size());
-  double ss_res = 0, ss_tot = 0;
-  for (size_t i = 0; i < truth.size(); ++i) {
-    ss_res += (double(truth[i]) - pred[i]) * (double(truth[i]) - pred[i]);
-    ss_tot += (double(truth[i]) - mean) * (double(truth[i]) - mean);
-  }
-  return ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
-}
-
 }  // namespace gripcu::grip

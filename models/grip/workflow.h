@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/grip/metrics.h"  // r2_score (defined there with the other metrics)
 #include "models/grip/model.h"
 
 namespace gripcu::grip {
@@ -33,8 +34,6 @@ NearestCell nearest_cell(const GripModel& m, const float* baseline);
 std::vector<float> predict(const GripModel& m, const std::vector<float>& x, const std::vector<int64_t>& cells,
                            const std::vector<int64_t>& drugs);
 
-// R^2 = 1 - SS_res / SS_tot over all values (SS_tot about the grand mean), as in the paper.
-double r2_score(const std::vector<float>& pred, const std::vector<float>& truth);
 // Rows of a samples x G matrix.
 std::vector<float> take_rows(const std::vector<float>& m, size_t g, const std::vector<size_t>& rows);
 
