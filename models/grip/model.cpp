@@ -2,6 +2,7 @@
 
 #include "engine/io/safetensors.h"
 #include "engine/json.h"
+#include "models/grip/compat_public_code.h"
 
 namespace gripcu::grip {
 
@@ -32,14 +33,34 @@ std::vector<double> doubles_from_json(const JsonValue* v) {
     for (const auto& e : v->arr) out.push_back(e.type == JsonValue::Type::number ? e.num : 0.0);
   return out;
 }
+// The paper's networks (networks.h) behind the GripModel call interfaces.
+class PaperGenerator final : public GeneratorNet {
+ public:
+  PaperGenerator(nn::ParamStore& s, const ModelConfig& c) : net(s, c) {}
+  ag::Var operator()(const ag::Var& x, const Tensor& cells, const Tensor& drugs) const override { return net(x, cells, drugs); }
+  Generator net;
+};
+class PaperDiscriminator final : public DiscriminatorNet {
+ public:
+  PaperDiscriminator(nn::ParamStore& s, const ModelConfig& c) : net(s, c) {}
+  ag::Var operator()(const ag::Var& y, const Tensor& cells, const Tensor& drugs) const override { return net(y, cells, drugs); }
+  Discriminator net;
+};
 }  // namespace
 
-GripModel::GripModel(const ModelConfig& m, const TrainConfig& t, const Device& dev)
-    : mcfg(m), tcfg(t), device(dev), gstore(DType::f32), dstore(DType::f32) {
+const char* variant_name(Variant v) { return v == Variant::paper ? "paper" : "public-code"; }
+
+GripModel::GripModel(const ModelConfig& m, const TrainConfig& t, const Device& dev, Variant v)
+    : variant(v), mcfg(m), tcfg(t), device(dev), gstore(DType::f32), dstore(DType::f32) {
   GRIPCU_CHECK(m.genes > 0 && m.cells > 0 && m.drugs > 0, "GRIP model needs genes, cells and drugs (", m.genes, ", ",
                m.cells, ", ", m.drugs, ")");
-  G = std::make_unique<Generator>(gstore, m);
-  D = std::make_unique<Discriminator>(dstore, m);
+  if (v == Variant::paper) {
+    G = std::make_unique<PaperGenerator>(gstore, m);
+    D = std::make_unique<PaperDiscriminator>(dstore, m);
+  } else {  // --compat public-code (compat_public_code.h)
+    G = std::make_unique<PublicCodeGenerator>(gstore, m, dev);
+    D = std::make_unique<PublicCodeDiscriminator>(dstore, m, dev);
+  }
   Rng rng(t.seed);  // initial weights: streams 0.. in declaration order, generator first
   gstore.finalize(dev, rng);
   dstore.finalize(dev, rng);
@@ -74,7 +95,9 @@ void GripModel::save(const std::string& path) const {
     st.end_array();
   }
   st.end_object();
-  nz.begin_object().kv("log2", log2).kv("zscore", "per gene, fitted on training samples, baseline and treated separately").end_object();
+  nz.begin_object().kv("log2", log2).kv("zscore", variant == Variant::paper
+      ? "per gene, fitted on training samples, baseline and treated separately"
+      : "per gene, fitted on all samples (public-code compat), baseline and treated separately").end_object();
   meta["gripcu.model_config"] = mc.str();
   meta["gripcu.train_config"] = tc.str();
   meta["gripcu.state"] = st.str();
@@ -83,6 +106,10 @@ void GripModel::save(const std::string& path) const {
   meta["gripcu.cells"] = json_strings(cells.names);
   meta["gripcu.drugs"] = json_strings(drugs.names);
   meta["gripcu.manifest"] = manifest_json;
+  if (variant == Variant::public_code) {  // absent for the paper's model (its bytes are unchanged)
+    meta["gripcu.compat"] = "public-code";
+    meta["gripcu.compat_note"] = kCompatPublicCodeNote;
+  }
   io::save_safetensors(path, ts, meta);
 }
 
@@ -95,7 +122,13 @@ std::unique_ptr<GripModel> GripModel::load(const std::string& path, const Device
   };
   const ModelConfig mc = model_config_from_json(json_parse(need("gripcu.model_config"), path));
   const TrainConfig tc = train_config_from_json(json_parse(need("gripcu.train_config"), path));
-  auto m = std::make_unique<GripModel>(mc, tc, dev);
+  Variant variant = Variant::paper;
+  if (auto it = st.metadata.find("gripcu.compat"); it != st.metadata.end()) {
+    if (it->second != "public-code")
+      throw InputError(path, "unknown gripcu.compat '" + it->second + "' (this build knows 'public-code')");
+    variant = Variant::public_code;
+  }
+  auto m = std::make_unique<GripModel>(mc, tc, dev, variant);
   m->genes = strings_from_json(need("gripcu.genes"), path);
   m->cells.names = strings_from_json(need("gripcu.cells"), path);
   m->drugs.names = strings_from_json(need("gripcu.drugs"), path);

@@ -1,8 +1,10 @@
 #include "models/grip/workflow.h"
 
 #include <cmath>
+#include <numeric>
 
 #include "autograd/ops.h"
+#include "models/grip/compat_public_code.h"
 #include "models/grip/trainer.h"
 
 namespace gripcu::grip {
@@ -15,13 +17,20 @@ std::vector<float> take_rows(const std::vector<float>& m, size_t g, const std::v
 }
 
 std::unique_ptr<GripModel> make_model(const PairedData& data, const std::vector<size_t>& train_rows,
-                                      const TrainConfig& tc, const Device& dev, bool log2, ModelConfig mc) {
+                                      const TrainConfig& tc, const Device& dev, bool log2, ModelConfig mc,
+                                      Variant variant) {
   GRIPCU_CHECK(!train_rows.empty(), "no training samples");
-  const Vocab cells = Vocab::build(data.cells, train_rows), drugs = Vocab::build(data.drugs, train_rows);
+  // The rows everything is fitted on: the training rows (the paper, §4.1), or all rows for the
+  // public code's compat mode, which fits its LabelEncoders and StandardScalers before the split.
+  std::vector<size_t> all_rows(data.n());
+  std::iota(all_rows.begin(), all_rows.end(), size_t{0});
+  const std::vector<size_t>& fit_rows = variant == Variant::public_code ? all_rows : train_rows;
+  if (variant == Variant::public_code) mc = public_code_model_config(mc);
+  const Vocab cells = Vocab::build(data.cells, fit_rows), drugs = Vocab::build(data.drugs, fit_rows);
   mc.genes = static_cast<int64_t>(data.g());
   mc.cells = static_cast<int64_t>(cells.names.size());
   mc.drugs = static_cast<int64_t>(drugs.names.size());
-  auto m = std::make_unique<GripModel>(mc, tc, dev);
+  auto m = std::make_unique<GripModel>(mc, tc, dev, variant);
   m->genes = data.genes;
   m->cells = cells;
   m->drugs = drugs;
@@ -32,11 +41,11 @@ std::unique_ptr<GripModel> make_model(const PairedData& data, const std::vector<
     log2p1_inplace(t, "treated");
   }
   const size_t g = data.g();
-  m->z_baseline = ZScore::fit(b, g, train_rows);
-  m->z_treated = ZScore::fit(t, g, train_rows);
+  m->z_baseline = ZScore::fit(b, g, fit_rows);
+  m->z_treated = ZScore::fit(t, g, fit_rows);
   m->cell_profiles.assign(cells.names.size() * g, 0.f);
   std::vector<int64_t> count(cells.names.size(), 0);
-  for (size_t r : train_rows) {
+  for (size_t r : fit_rows) {
     const auto c = static_cast<size_t>(cells.index(data.cells[r]));
     ++count[c];
     for (size_t k = 0; k < g; ++k) m->cell_profiles[c * g + k] += data.baseline[r * g + k];

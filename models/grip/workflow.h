@@ -14,8 +14,12 @@ namespace gripcu::grip {
 
 // Builds an untrained model for `data` whose training samples are `train_rows`: vocabularies,
 // log2 (optional) and z-scores fitted on those rows, per-cell reference profiles.
+// Variant::public_code (--compat public-code) reproduces the public code instead: its networks and
+// sizes (compat_public_code.h), and vocabularies, z-scores and reference profiles fitted on ALL of
+// data's rows, test rows included (its scaler runs before the split; a leak the paper avoids).
 std::unique_ptr<GripModel> make_model(const PairedData& data, const std::vector<size_t>& train_rows,
-                                      const TrainConfig& tc, const Device& dev, bool log2, ModelConfig mc = {});
+                                      const TrainConfig& tc, const Device& dev, bool log2, ModelConfig mc = {},
+                                      Variant variant = Variant::paper);
 
 // Trains `m` on data's train_rows (continuing from m.state). Returns false when stopped early.
 bool train_model(GripModel& m, const PairedData& data, const std::vector<size_t>& train_rows,
