@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/error.h"
@@ -27,6 +28,11 @@ struct CudaCache {
   std::mutex mu;
   std::multimap<size_t, void*> free_blocks;  // size -> block
   AllocatorStats stats;
+  // Graph-capture pools: their free lists, which pool owns a block handed out under one, and the
+  // pool allocations are routed to now (0: none, the shared cache).
+  std::map<int64_t, std::multimap<size_t, void*>> pool_free;
+  std::unordered_map<void*, int64_t> owner;
+  int64_t active_pool = 0, next_pool = 1;
 };
 CudaCache& cache_for(int dev) {
   static std::mutex mu;
@@ -52,13 +58,27 @@ void* mem_alloc(const Device& d, size_t bytes) {
   const size_t sz = cuda_block_size(bytes);
   CudaCache& c = cache_for(d.index);
   std::lock_guard<std::mutex> lock(c.mu);
+  const int64_t pool = c.active_pool;
+  if (pool != 0) {  // a capture pool: its own free blocks first
+    auto& pf = c.pool_free[pool];
+    auto pit = pf.find(sz);
+    if (pit != pf.end()) {
+      void* p = pit->second;
+      pf.erase(pit);
+      c.stats.bytes_cached -= sz;
+      c.stats.bytes_in_use += sz;
+      c.stats.cache_hits++;
+      return p;
+    }
+  }
   auto it = c.free_blocks.find(sz);
-  if (it != c.free_blocks.end()) {
+  if (it != c.free_blocks.end()) {  // a shared block (no pending work on it: frees are stream-ordered)
     void* p = it->second;
     c.free_blocks.erase(it);
     c.stats.bytes_cached -= sz;
     c.stats.bytes_in_use += sz;
     c.stats.cache_hits++;
+    if (pool != 0) c.owner[p] = pool;
     return p;
   }
   GRIPCU_CUDA_CHECK(cudaSetDevice(d.index));
@@ -74,6 +94,7 @@ void* mem_alloc(const Device& d, size_t bytes) {
   GRIPCU_CUDA_CHECK(e);
   c.stats.bytes_in_use += sz;
   c.stats.device_mallocs++;
+  if (pool != 0) c.owner[p] = pool;
   return p;
 #else
   require_device(d);
@@ -88,9 +109,66 @@ void mem_free(const Device& d, void* p, size_t bytes) {
   const size_t sz = cuda_block_size(bytes);
   CudaCache& c = cache_for(d.index);
   std::lock_guard<std::mutex> lock(c.mu);
-  c.free_blocks.emplace(sz, p);
+  auto own = c.owner.find(p);
+  if (own != c.owner.end()) {
+    c.pool_free[own->second].emplace(sz, p);
+  } else {
+    c.free_blocks.emplace(sz, p);
+  }
   c.stats.bytes_in_use -= sz;
   c.stats.bytes_cached += sz;
+#endif
+}
+
+int64_t capture_pool_create(const Device& d) {
+  if (d.is_cpu()) return 0;
+#ifdef GRIPCU_HAVE_CUDA
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  const int64_t id = c.next_pool++;
+  c.pool_free[id];
+  return id;
+#else
+  require_device(d);
+  return 0;
+#endif
+}
+
+void capture_pool_begin(const Device& d, int64_t pool) {
+  if (d.is_cpu()) return;
+#ifdef GRIPCU_HAVE_CUDA
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  GRIPCU_CHECK(c.active_pool == 0, "capture pool ", pool, ": pool ", c.active_pool, " is already active on ", d.str());
+  GRIPCU_CHECK(c.pool_free.count(pool), "capture pool ", pool, " does not exist on ", d.str());
+  c.active_pool = pool;
+#endif
+}
+
+void capture_pool_end(const Device& d) {
+  if (d.is_cpu()) return;
+#ifdef GRIPCU_HAVE_CUDA
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.active_pool = 0;
+#endif
+}
+
+void capture_pool_destroy(const Device& d, int64_t pool) {
+  if (d.is_cpu() || pool == 0) return;
+#ifdef GRIPCU_HAVE_CUDA
+  GRIPCU_CUDA_CHECK(cudaStreamSynchronize(stream_for(d)));  // no replay may still use the blocks
+  CudaCache& c = cache_for(d.index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.active_pool == pool) c.active_pool = 0;
+  auto pf = c.pool_free.find(pool);
+  if (pf == c.pool_free.end()) return;
+  for (auto& [sz, p] : pf->second) {
+    c.owner.erase(p);
+    c.free_blocks.emplace(sz, p);
+  }
+  c.pool_free.erase(pf);
+  for (auto it = c.owner.begin(); it != c.owner.end();) it = it->second == pool ? c.owner.erase(it) : std::next(it);
 #endif
 }
 

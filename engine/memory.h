@@ -21,6 +21,19 @@ AllocatorStats allocator_stats(const Device& d);
 // Returns cached (unused) device blocks to the driver.
 void allocator_release_cache(const Device& d);
 
+// Private pools for CUDA graph capture. While a pool is active on a device (between
+// capture_pool_begin and capture_pool_end), CUDA allocations on it are served from that pool, and
+// every block the pool hands out stays the pool's for as long as the pool lives: freed blocks go
+// back to the pool, never to the shared cache, so the addresses baked into a captured graph are
+// never given to anyone else while the graph can still be replayed. capture_pool_destroy returns
+// the pool's free blocks to the shared cache (after waiting for the device's stream); blocks still
+// held by live tensors go to the shared cache when those tensors free them.
+// CPU devices have no pools (the calls are no-ops returning 0).
+int64_t capture_pool_create(const Device& d);
+void capture_pool_begin(const Device& d, int64_t pool);
+void capture_pool_end(const Device& d);
+void capture_pool_destroy(const Device& d, int64_t pool);
+
 // A bump allocator over one buffer for per-step temporaries: reset() at the start of each step.
 // Sized by the *_workspace_bytes() queries of the kernels a step uses; grows (reallocates) only
 // between steps when a request does not fit.

@@ -28,6 +28,11 @@ void adam_step_cuda(int64_t n, float* param, const float* grad, float* m, float*
 void adam_step_cuda(int64_t n, double* param, const double* grad, double* m, double* v, const AdamHyper& h,
                     int64_t step, const int64_t* step_dev, cudaStream_t s);
 
+// Adds one to a step counter in place (*step += 1): with step_dev above, a captured graph counts
+// its own Adam steps.
+void adam_count_step_cpu(int64_t* step);
+void adam_count_step_cuda(int64_t* step_dev, cudaStream_t s);
+
 struct SgdHyper {
   double lr = 1e-2, momentum = 0.0, weight_decay = 0.0;
   bool nesterov = false;

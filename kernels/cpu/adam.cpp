@@ -48,6 +48,8 @@ void sgd_step_cpu(int64_t n, T* param, const T* grad, T* buf, const SgdHyper& h,
   });
 }
 
+void adam_count_step_cpu(int64_t* step) { ++*step; }
+
 template void adam_step_cpu<float>(int64_t, float*, const float*, float*, float*, const AdamHyper&, int64_t,
                                    const int64_t*);
 template void adam_step_cpu<double>(int64_t, double*, const double*, double*, double*, const AdamHyper&, int64_t,

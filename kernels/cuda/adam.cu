@@ -59,6 +59,8 @@ __global__ void sgd_kernel(int64_t n, T* __restrict__ param, const T* __restrict
   }
 }
 
+__global__ void count_step_kernel(int64_t* step) { ++*step; }
+
 template <typename T>
 void adam_impl(int64_t n, T* param, const T* grad, T* m, T* v, const AdamHyper& h, int64_t step,
                const int64_t* step_dev, cudaStream_t s) {
@@ -77,6 +79,11 @@ void sgd_impl(int64_t n, T* param, const T* grad, T* buf, const SgdHyper& h, int
 }
 
 }  // namespace
+
+void adam_count_step_cuda(int64_t* step_dev, cudaStream_t s) {
+  count_step_kernel<<<1, 1, 0, s>>>(step_dev);
+  GRIPCU_CUDA_LAUNCH_CHECK();
+}
 
 void adam_step_cuda(int64_t n, float* param, const float* grad, float* m, float* v, const AdamHyper& h, int64_t step,
                     const int64_t* step_dev, cudaStream_t s) {

@@ -62,6 +62,9 @@ class GripModel {
   std::unique_ptr<nn::Adam> opt_g, opt_d;
   TrainState state;
   std::string manifest_json = "{}";
+  // Runtime only (not saved; it does not change a single bit of the result): on a CUDA device,
+  // train each batch size's step as a captured CUDA graph.
+  bool cuda_graph = true;
 
   void save(const std::string& path) const;
   static std::unique_ptr<GripModel> load(const std::string& path, const Device& dev);
