@@ -78,4 +78,12 @@ Register::Register(std::string name, std::string summary, Handler h) {
 
 void apply_threads(const Args& a) { set_num_threads(static_cast<int>(a.integer("threads", 0, 0, 4096))); }
 
+bool on_off(const Args& a, const std::string& name, bool def) {
+  if (!a.has(name)) return def;
+  const std::string v = a.str(name, "");
+  if (v == "on") return true;
+  if (v == "off") return false;
+  throw InputError("--" + name, "expected on or off, got '" + v + "'");
+}
+
 }  // namespace gripcu::cli

@@ -40,6 +40,9 @@ struct Register {
   Register(std::string name, std::string summary, Handler h);
 };
 
+// A flag taking on|off (an InputError naming the flag otherwise); `def` when absent.
+bool on_off(const Args& a, const std::string& name, bool def);
+
 // Applies --threads (default: all cores) for commands that compute.
 void apply_threads(const Args& a);
 

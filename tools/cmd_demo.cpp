@@ -1,4 +1,5 @@
-// gripcu demo [--out DIR] [--genes G] [--cells C] [--drugs D] [--epochs E] [--seed S] [--device D]
+// gripcu demo [--out DIR] [--genes G] [--cells C] [--drugs D] [--replicates R] [--epochs E] [--seed S]
+//   [--device D] [--threads T] [--cuda-graph on|off]
 // The README's main job on the built-in default: simulate perturbations (978 genes, 20 cells,
 // 15 drugs), hold out 20% of the (cell, drug) pairs, train GRIP-Lung on the rest, predict the
 // held-out (never measured) pairs and report R^2 against the identity baseline (y = x).
@@ -19,7 +20,7 @@
 using namespace gripcu;
 
 static int run_demo(const std::vector<std::string>& argv) {
-  cli::Args a("demo", argv, {"out", "genes", "cells", "drugs", "replicates", "epochs", "seed", "device", "threads"});
+  cli::Args a("demo", argv, {"out", "genes", "cells", "drugs", "replicates", "epochs", "seed", "device", "threads", "cuda-graph"});
   cli::apply_threads(a);
   const std::string out = a.str("out", "gripcu_demo");
   const Device dev = Device::parse(a.str("device", "cpu"));
@@ -51,9 +52,10 @@ static int run_demo(const std::vector<std::string>& argv) {
   for (size_t s = 0; s < d.n(); ++s) (held[s / static_cast<size_t>(sc.replicates)] ? test : train).push_back(s);
 
   grip::TrainConfig tc;
-  tc.epochs = a.integer("epochs", 10, 1, 100000);
+  tc.epochs = a.integer("epochs", 30, 1, 100000);
   tc.seed = sc.seed;
   auto m = grip::make_model(d, train, tc, dev, false);
+  m->cuda_graph = cli::on_off(a, "cuda-graph", true);
   log_info("[2/3] training GRIP-Lung on " + std::to_string(train.size()) + " pairs for " + std::to_string(tc.epochs) +
            " epochs on " + dev.str() + " -> " + out + "/model");
   if (!tools::train_to_dir(*m, d, train, out + "/model", 10)) return 130;
