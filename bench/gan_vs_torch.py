@@ -117,7 +117,7 @@ def run_torch(a, threads):
 def run_gripcu(a, threads):
     cmd = [a.gripcu, "bench", "gan", "--json", "--genes", str(a.genes), "--batch", str(a.batch), "--steps", str(a.steps),
            "--warmup", str(a.warmup), "--repeats", str(a.repeats), "--cells", str(a.cells), "--drugs", str(a.drugs),
-           "--threads", str(threads), "--device", a.device]
+           "--threads", str(threads), "--device", a.device, "--loop", a.loop]
     out = subprocess.run(cmd, env=child_env(a, threads), check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -146,6 +146,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=2, help="timed repeats inside each round (best is kept)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating PyTorch / gripcu rounds per thread count")
+    ap.add_argument("--loop", default="step", choices=["step", "epochs"],
+                    help="gripcu's loop: GanTrainer::step per batch, or whole epochs (on a GPU: the CUDA-graph path)")
     ap.add_argument("--omp-wait-policy", default="default", choices=["default", "passive", "active"],
                     help="OMP_WAIT_POLICY for both sides (passive: idle OpenMP threads sleep instead of spinning, "
                          "which matters when other processes compete for the cores)")
@@ -159,7 +161,7 @@ def main():
 
     report = {"date": datetime.date.today().isoformat(), "machine": machine(), "device": a.device, "genes": a.genes,
               "batch": a.batch, "cells": a.cells, "drugs": a.drugs, "steps": a.steps, "warmup": a.warmup,
-              "repeats": a.repeats, "rounds": a.rounds, "omp_wait_policy": a.omp_wait_policy, "note": a.note, "loadavg_start": os.getloadavg(), "runs": []}
+              "repeats": a.repeats, "rounds": a.rounds, "omp_wait_policy": a.omp_wait_policy, "gripcu_loop": a.loop, "note": a.note, "loadavg_start": os.getloadavg(), "runs": []}
     for threads in [int(t) for t in a.threads.split(",")]:
         t_rounds, g_rounds = [], []
         for _ in range(a.rounds):

@@ -8,7 +8,7 @@
 //    GRIP-Lung @03549f6 example/) with a checkpoint written by gripcu holding PyTorch's weights,
 //    against PyTorch's predictions, with and without log2(x + 1);
 //  - grip_torch.py predict reading that gripcu checkpoint (when /usr/bin/python3 has torch);
-//  - `gripcu bench gan --json` runs and reports its fields; bad usage exits 2.
+//  - `gripcu bench gan --json` runs (both loops) and reports its fields; bad usage exits 2.
 //
 // Tolerance: max |ours - torch| / max |torch| <= 1e-5 per tensor. Both sides compute in float32
 // with different summation orders (Eigen's GEMM blocking vs MKL/OpenBLAS), which gives relative
@@ -217,6 +217,15 @@ TEST(GripBench, GanJsonReportsThroughput) {
   EXPECT_NEAR(j.at("steps_per_s").as_number() * j.at("seconds").as_number(), 3.0, 1e-6);
   EXPECT_TRUE(std::isfinite(j.at("final_g_loss").as_number()));
   EXPECT_FALSE(j.at("build").at("git_revision").as_string().empty());
+  // --loop epochs: GanTrainer::run over whole epochs; 6 samples in batches of 2 -> 3 steps per
+  // epoch, so 4 steps round up to 2 epochs = 6 steps.
+  ASSERT_EQ(run(bin + " bench gan --genes 60 --cells 3 --drugs 2 --batch 2 --steps 4 --warmup 1 --loop epochs --threads 1 --json > " + out), 0);
+  const JsonValue e = json_parse(io::read_file(out), out);
+  EXPECT_EQ(e.at("loop").as_string(), "epochs");
+  EXPECT_EQ(e.at("samples").as_int(), 6);
+  EXPECT_EQ(e.at("steps").as_int(), 6);
+  EXPECT_NEAR(e.at("steps_per_s").as_number() * e.at("seconds").as_number(), 6.0, 1e-6);
+  EXPECT_EQ(WEXITSTATUS(run(bin + " bench gan --loop sometimes")), 2);
   EXPECT_EQ(WEXITSTATUS(run(bin + " bench nosuch")), 2);
   EXPECT_EQ(WEXITSTATUS(run(bin + " bench gan --genes 3")), 2);
   EXPECT_EQ(WEXITSTATUS(run(bin + " bench gan --device tpu --steps 1")), 2);
