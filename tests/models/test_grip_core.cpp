@@ -84,14 +84,14 @@ TEST(GripCore, HeldOutPairsBeatTheIdentityBaseline) {
   sc.genes = 100;
   sc.cells = 8;
   sc.drugs = 6;
-  sc.replicates = 2;
+  sc.replicates = 3;
   sc.seed = 3;
   const SimResult sim = simulate_perturbation(sc);
   const PairedData d = pair_profiles(sim.baseline, sim.treated, PairBy::order, nullptr);
   std::vector<size_t> train, test;
-  for (size_t s = 0; s < d.n(); ++s) (((s / 2) % 5 == 2) ? test : train).push_back(s);
+  for (size_t s = 0; s < d.n(); ++s) (((s / 3) % 5 == 2) ? test : train).push_back(s);
   TrainConfig tc;
-  tc.epochs = 60;
+  tc.epochs = 30;
   tc.batch = 16;
   tc.seed = 4;
   auto m = make_model(d, train, tc, Device::cpu(), false);
@@ -110,7 +110,7 @@ TEST(GripCore, HeldOutPairsBeatTheIdentityBaseline) {
   // Measured at this seed: see the message. The margins leave room for rounding changes
   // (kernel fusion, thread counts) while failing for a model that does not learn the drugs.
   EXPECT_GT(r2_change, 0.3) << "R2 model " << r2_model << " identity " << r2_identity << " change " << r2_change;
-  EXPECT_GT(r2_model, r2_identity + 0.02);
+  EXPECT_GT(r2_model, r2_identity + 0.04);
 }
 
 TEST(GripCore, SameSeedSameCheckpointBytes) {
