@@ -21,9 +21,9 @@
 // Parameter names are the public code's state_dict keys under our prefixes (generator.fc1.weight,
 // discriminator.model.0.weight, .2, .4), so a checkpoint loads into its ResidualGenerator /
 // MLPDiscriminator after stripping "generator." / "discriminator.".
-// Not reproduced (documented in docs/grip_data.md): the public code walks each fold's training rows
-// in a fixed order every epoch, our trainer reshuffles per epoch (Philox); its 5-fold KFold(seed 42)
-// CV and its per-gene-averaged R² (sklearn) belong to the CV tooling, not to this mode.
+// Like the public code, the trainer walks the training rows in their given order every epoch (no
+// shuffle) in this mode. Not reproduced here (docs/grip_data.md): its 5-fold KFold(seed 42) CV and
+// its per-gene-averaged R² (sklearn) belong to the CV tooling, not to this mode.
 #include "models/grip/model.h"
 
 namespace gripcu::grip {

@@ -193,7 +193,13 @@ bool GanTrainer::run(const std::function<void(int64_t)>& on_epoch, const std::fu
   while (m_.state.epoch < m_.tcfg.epochs) {
     TrainState& st = m_.state;
     const int64_t e = st.epoch;
-    const auto perm = rng.permutation(n_, kShuffleStreamBase + static_cast<uint64_t>(e));
+    // The public code's loader does not shuffle (--compat public-code): rows in their given order.
+    std::vector<int64_t> perm(static_cast<size_t>(n_));
+    if (m_.variant == Variant::public_code) {
+      for (int64_t i = 0; i < n_; ++i) perm[static_cast<size_t>(i)] = i;
+    } else {
+      perm = rng.permutation(n_, kShuffleStreamBase + static_cast<uint64_t>(e));
+    }
     const bool done = m_.device.is_cpu() ? run_epoch_cpu(perm, should_stop) : run_epoch_device(perm, should_stop);
     if (!done) return false;
     const double cnt = static_cast<double>(std::max<int64_t>(st.part_n, 1));
