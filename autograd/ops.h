@@ -49,3 +49,19 @@ Var gradient_reversal(const Var& x, const Tensor& lambda);
 Var dropout(const Var& x, double p, uint64_t seed, uint64_t stream);
 
 }  // namespace gripcu::ag
+
+// ---- GRIP architectures: conv1d, attention, layer norm, reshape (autograd/ops_conv.cpp,
+// autograd/ops_attention.cpp; kernels/conv1d.h, kernels/attention.h, kernels/layernorm.h) ----
+namespace gripcu::ag {
+// x [n, cin, l], w [cout, cin, k], b [cout] or undefined -> [n, cout, lout] (torch.nn.Conv1d).
+Var conv1d(const Var& x, const Var& w, const Var& b, int64_t stride, int64_t pad);
+// The same values under another shape of the same element count (a view; gradients reshape back).
+Var reshape(const Var& x, const Shape& shape);
+// Scaled dot-product attention over `heads` heads: q, k, v [batch * seq, heads * dh] (rows of one
+// sequence consecutive, head h in columns [h dh, (h + 1) dh)) -> [batch * seq, heads * dh],
+// softmax(q_h k_h^T / sqrt(dh)) v_h per sequence and head (kernels/attention.h).
+Var attention(const Var& q, const Var& k, const Var& v, int64_t batch, int64_t heads);
+// Layer normalization over the last dimension of x [rows, d]: (x - mean) / sqrt(var + eps) * g + b,
+// biased variance (torch.nn.LayerNorm); g, b [d].
+Var layer_norm(const Var& x, const Var& g, const Var& b, double eps = 1e-5);
+}  // namespace gripcu::ag

@@ -1,6 +1,6 @@
 // gripcu train --baseline B --treated T --out DIR [--epochs E] [--batch N] [--lambda L] [--lr LR]
 //   [--seed S] [--device cpu|cuda] [--threads T] [--resume] [--log2] [--pair-by-name]
-//   [--checkpoint-every K] [--compat public-code]
+//   [--checkpoint-every K] [--compat public-code] [--generator residual|cae|transformer] [--discriminator mlp|cnn]
 // --compat public-code trains the public code's networks instead of the paper's (no embeddings, no
 // FiLM, ids as numbers, z-score on all samples; models/grip/compat_public_code.h), with its
 // defaults of 20 epochs and batch 32 unless given; labelled so in the log, manifest and checkpoint.
@@ -12,6 +12,7 @@
 #include "engine/io/atomic_file.h"
 #include "engine/io/manifest.h"
 #include "engine/log.h"
+#include "models/grip/architectures.h"
 #include "models/grip/compat_public_code.h"
 #include "models/grip/workflow.h"
 #include "tools/cli.h"
@@ -20,7 +21,8 @@
 using namespace gripcu;
 
 static int run_train(const std::vector<std::string>& argv) {
-  cli::Args a("train", argv, {"baseline", "treated", "out", "epochs", "batch", "lambda", "lr", "seed", "device", "threads", "checkpoint-every", "compat"},
+  cli::Args a("train", argv, {"baseline", "treated", "out", "epochs", "batch", "lambda", "lr", "seed", "device", "threads", "checkpoint-every", "compat",
+                                      "generator", "discriminator"},
               {"resume", "log2", "pair-by-name"});
   cli::apply_threads(a);
   const std::string bpath = a.required("baseline"), tpath = a.required("treated"), out = a.required("out");
@@ -41,6 +43,14 @@ static int run_train(const std::vector<std::string>& argv) {
   tc.lr = a.real("lr", tc.lr);
   tc.seed = static_cast<uint64_t>(a.integer("seed", 1, 0, (1LL << 62)));
   const int64_t every = a.integer("checkpoint-every", 1, 1, 1000000);
+  // Architecture (models/grip/architectures.h): generator residual|cae|transformer, discriminator mlp|cnn.
+  grip::ModelConfig mc;
+  mc.generator = a.str("generator", mc.generator);
+  mc.discriminator = a.str("discriminator", mc.discriminator);
+  grip::check_generator_name(mc.generator, "--generator");
+  grip::check_discriminator_name(mc.discriminator, "--discriminator");
+  if (variant != grip::Variant::paper && (a.has("generator") || a.has("discriminator")))
+    throw InputError("--compat", "public-code has its own networks; --generator / --discriminator do not apply");
 
   const grip::PairedData d = tools::load_pairs(bpath, tpath, a.flag("pair-by-name"));
   std::vector<size_t> rows(d.n());
@@ -60,10 +70,13 @@ static int run_train(const std::vector<std::string>& argv) {
     if (m->variant != variant)
       throw InputError(ckpt, std::string("is a '") + grip::variant_name(m->variant) + "' model; --resume it with" +
                                  (m->variant == grip::Variant::paper ? "out --compat" : " --compat public-code"));
+    if ((a.has("generator") && m->mcfg.generator != mc.generator) ||
+        (a.has("discriminator") && m->mcfg.discriminator != mc.discriminator))
+      throw InputError(ckpt, "is a " + m->mcfg.generator + " + " + m->mcfg.discriminator + " model; --resume it with that architecture");
     if (a.has("epochs")) m->tcfg.epochs = tc.epochs;
     log_info("resuming from " + ckpt + " at epoch " + std::to_string(m->state.epoch) + ", batch " + std::to_string(m->state.batch));
   } else {
-    m = grip::make_model(d, rows, tc, dev, a.flag("log2"), {}, variant);
+    m = grip::make_model(d, rows, tc, dev, a.flag("log2"), mc, variant);
     // The checkpoint's manifest has no argv or time, so a resumed run writes the same bytes.
     io::Manifest ck = man;
     ck.argv.clear();

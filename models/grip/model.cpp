@@ -2,6 +2,7 @@
 
 #include "engine/io/safetensors.h"
 #include "engine/json.h"
+#include "models/grip/architectures.h"
 #include "models/grip/compat_public_code.h"
 
 namespace gripcu::grip {
@@ -33,19 +34,6 @@ std::vector<double> doubles_from_json(const JsonValue* v) {
     for (const auto& e : v->arr) out.push_back(e.type == JsonValue::Type::number ? e.num : 0.0);
   return out;
 }
-// The paper's networks (networks.h) behind the GripModel call interfaces.
-class PaperGenerator final : public GeneratorNet {
- public:
-  PaperGenerator(nn::ParamStore& s, const ModelConfig& c) : net(s, c) {}
-  ag::Var operator()(const ag::Var& x, const Tensor& cells, const Tensor& drugs) const override { return net(x, cells, drugs); }
-  Generator net;
-};
-class PaperDiscriminator final : public DiscriminatorNet {
- public:
-  PaperDiscriminator(nn::ParamStore& s, const ModelConfig& c) : net(s, c) {}
-  ag::Var operator()(const ag::Var& y, const Tensor& cells, const Tensor& drugs) const override { return net(y, cells, drugs); }
-  Discriminator net;
-};
 }  // namespace
 
 const char* variant_name(Variant v) { return v == Variant::paper ? "paper" : "public-code"; }
@@ -54,9 +42,9 @@ GripModel::GripModel(const ModelConfig& m, const TrainConfig& t, const Device& d
     : variant(v), mcfg(m), tcfg(t), device(dev), gstore(DType::f32), dstore(DType::f32) {
   GRIPCU_CHECK(m.genes > 0 && m.cells > 0 && m.drugs > 0, "GRIP model needs genes, cells and drugs (", m.genes, ", ",
                m.cells, ", ", m.drugs, ")");
-  if (v == Variant::paper) {
-    G = std::make_unique<PaperGenerator>(gstore, m);
-    D = std::make_unique<PaperDiscriminator>(dstore, m);
+  if (v == Variant::paper) {  // the architectures by name (architectures.h); default residual + mlp
+    G = make_generator(m.generator, gstore, m);
+    D = make_discriminator(m.discriminator, dstore, m);
   } else {  // --compat public-code (compat_public_code.h)
     G = std::make_unique<PublicCodeGenerator>(gstore, m, dev);
     D = std::make_unique<PublicCodeDiscriminator>(dstore, m, dev);
@@ -122,6 +110,8 @@ std::unique_ptr<GripModel> GripModel::load(const std::string& path, const Device
   };
   const ModelConfig mc = model_config_from_json(json_parse(need("gripcu.model_config"), path));
   const TrainConfig tc = train_config_from_json(json_parse(need("gripcu.train_config"), path));
+  check_generator_name(mc.generator, path);
+  check_discriminator_name(mc.discriminator, path);
   Variant variant = Variant::paper;
   if (auto it = st.metadata.find("gripcu.compat"); it != st.metadata.end()) {
     if (it->second != "public-code")
