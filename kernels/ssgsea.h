@@ -138,6 +138,29 @@ void ssgsea_cuda_host(int device, int64_t n_genes, int64_t n_samples, const T* e
                       const int64_t* set_offsets, const int32_t* set_members, const SsgseaOptions& opt,
                       double* scores, size_t workspace_budget = 0);
 
+// Scores a larger matrix piece by piece without leaving the device (screening: predictions are
+// produced chunk by chunk and scored where they lie): as ssgsea_cuda with opt.normalize ignored
+// (raw scores; normalize the whole matrix afterwards), writing sample j of this call's n_samples to
+// d_scores[set * score_ld + score_col0 + j]. Same preconditions and workspace as ssgsea_cuda.
+template <typename T>
+void ssgsea_cuda_raw_into(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_sets,
+                          const int64_t* d_set_offsets, const int32_t* d_set_members, const SsgseaOptions& opt,
+                          double* d_scores, int64_t score_ld, int64_t score_col0, int64_t chunk_samples,
+                          void* d_workspace, size_t workspace_bytes, cudaStream_t stream);
+
+// ---- Model outputs to scoring input (screening) -----------------------------------------------
+// In place over a rows x cols float matrix (samples x genes):
+//   x[r, c] = x[r, c] * scale[c] + shift[c]           (a multiply and an add, two roundings, no FMA)
+//   then, when exp2m1:  x[r, c] = exp2(x[r, c]) - 1   (float)
+// i.e. the inverse of a per-gene z-score and of log2(x + 1), in float, exactly as grip::predict
+// applies them on the host (ZScore::invert, then std::exp2(v) - 1.0f), so a model's predictions can
+// be brought back to input units and ranked without a host round trip. The CPU twin is bit-identical
+// to those host loops; the CUDA twin differs at most by exp2f's last bits (CUDA: 2 ulp).
+void ssgsea_unnormalize_rows_cpu(int64_t rows, int64_t cols, float* x, const float* scale, const float* shift,
+                                 bool exp2m1);
+void ssgsea_unnormalize_rows_cuda(int64_t rows, int64_t cols, float* d_x, const float* d_scale, const float* d_shift,
+                                  bool exp2m1, cudaStream_t stream);
+
 // ---- Dispatch --------------------------------------------------------------------------------
 // Host pointers; runs on `dev` (CPU, or CUDA through ssgsea_cuda_host). Checks the preconditions
 // above first (gripcu::Error naming the set). CUDA without a device, or in a build without CUDA,

@@ -275,6 +275,18 @@ void ssgsea_cpu(int64_t n_genes, int64_t n_samples, const T* expr, int64_t n_set
   if (opt.normalize) ssgsea_normalize_cpu(n_sets * n_samples, scores);
 }
 
+void ssgsea_unnormalize_rows_cpu(int64_t rows, int64_t cols, float* x, const float* scale, const float* shift,
+                                 bool exp2m1) {
+  GRIPCU_CHECK(rows >= 0 && cols >= 1, "ssgsea_unnormalize_rows_cpu: bad shape ", rows, " x ", cols);
+  // The same expressions as ZScore::invert and grip::predict (no -mfma: nothing is contracted).
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * cols;
+    for (int64_t c = 0; c < cols; ++c) row[c] = row[c] * scale[c] + shift[c];
+    if (exp2m1)
+      for (int64_t c = 0; c < cols; ++c) row[c] = std::exp2(row[c]) - 1.0f;
+  }
+}
+
 template <typename T>
 void ssgsea(const Device& dev, int64_t n_genes, int64_t n_samples, const T* expr, int64_t n_sets,
             const int64_t* set_offsets, const int32_t* set_members, const SsgseaOptions& opt, double* scores) {

@@ -284,11 +284,20 @@ int64_t ssgsea_cuda_chunk_for_budget(int64_t n_genes, int64_t n_samples, size_t 
   return lo;
 }
 
+namespace {
+
+// The body of ssgsea_cuda and ssgsea_cuda_raw_into: scores of sample j go to
+// d_scores[set * score_ld + score_col0 + j]; normalization (whole matrix) only when
+// score_ld == n_samples and score_col0 == 0 (ssgsea_cuda).
 template <typename T>
-void ssgsea_cuda(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_sets, const int64_t* d_set_offsets,
-                 const int32_t* d_set_members, const SsgseaOptions& opt, double* d_scores, int64_t chunk_samples,
-                 void* d_workspace, size_t workspace_bytes, cudaStream_t stream) {
+void ssgsea_cuda_impl(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_sets, const int64_t* d_set_offsets,
+                      const int32_t* d_set_members, const SsgseaOptions& opt, bool normalize, double* d_scores,
+                      int64_t score_ld, int64_t score_col0, int64_t chunk_samples, void* d_workspace,
+                      size_t workspace_bytes, cudaStream_t stream) {
   const int64_t n = n_genes;
+  GRIPCU_CHECK(score_col0 >= 0 && score_ld >= score_col0 + n_samples, "ssgsea_cuda: score columns ", score_col0, "..",
+               score_col0 + n_samples, " do not fit a leading dimension of ", score_ld);
+  GRIPCU_CHECK(!normalize || (score_ld == n_samples && score_col0 == 0), "ssgsea_cuda: normalization needs the whole matrix");
   check_shape(n, chunk_samples);
   GRIPCU_CHECK(n_samples >= 0 && n_sets >= 0, "ssgsea_cuda: negative sizes");
   GRIPCU_CHECK(std::isfinite(opt.alpha), "ssgsea_cuda: alpha must be finite");
@@ -343,12 +352,12 @@ void ssgsea_cuda(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_
 
     const dim3 wgrid(static_cast<unsigned>((n_sets + kWalkSets - 1) / kWalkSets), static_cast<unsigned>((C + 31) / 32));
     GRIPCU_CHECK(wgrid.y <= 65535u, "ssgsea_cuda: chunk too large for the walk grid");
-    walk_kernel<<<wgrid, dim3(32, kWalkSets), 0, stream>>>(n, n_samples, s0, C, n_sets, d_set_offsets, d_set_members,
-                                                           q, w, d_scores);
+    walk_kernel<<<wgrid, dim3(32, kWalkSets), 0, stream>>>(n, score_ld, score_col0 + s0, C, n_sets, d_set_offsets,
+                                                           d_set_members, q, w, d_scores);
     GRIPCU_CUDA_LAUNCH_CHECK();
   }
 
-  if (opt.normalize) {
+  if (normalize) {
     const int64_t total = n_sets * n_samples;
     const unsigned nb = blocks_for(total, kNormThreads, kNormBlocks);
     minmax_partial_kernel<<<nb, kNormThreads, 0, stream>>>(total, d_scores, partial);
@@ -358,6 +367,46 @@ void ssgsea_cuda(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_
     divide_kernel<<<blocks_for(total, 256), 256, 0, stream>>>(total, d_scores, partial + 2 * kNormBlocks);
     GRIPCU_CUDA_LAUNCH_CHECK();
   }
+}
+
+// ---- model outputs back to input units (screening) ----------------------------------------------
+__global__ void unnormalize_rows_kernel(int64_t N, int64_t cols, float* __restrict__ x, const float* __restrict__ scale,
+                                        const float* __restrict__ shift, bool exp2m1) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < N;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t c = i % cols;
+    float v = __fadd_rn(__fmul_rn(x[i], scale[c]), shift[c]);  // as the host: no FMA
+    if (exp2m1) v = __fsub_rn(exp2f(v), 1.0f);
+    x[i] = v;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void ssgsea_cuda(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_sets, const int64_t* d_set_offsets,
+                 const int32_t* d_set_members, const SsgseaOptions& opt, double* d_scores, int64_t chunk_samples,
+                 void* d_workspace, size_t workspace_bytes, cudaStream_t stream) {
+  ssgsea_cuda_impl(n_genes, n_samples, d_expr, n_sets, d_set_offsets, d_set_members, opt, opt.normalize, d_scores,
+                   n_samples, 0, chunk_samples, d_workspace, workspace_bytes, stream);
+}
+
+template <typename T>
+void ssgsea_cuda_raw_into(int64_t n_genes, int64_t n_samples, const T* d_expr, int64_t n_sets,
+                          const int64_t* d_set_offsets, const int32_t* d_set_members, const SsgseaOptions& opt,
+                          double* d_scores, int64_t score_ld, int64_t score_col0, int64_t chunk_samples,
+                          void* d_workspace, size_t workspace_bytes, cudaStream_t stream) {
+  ssgsea_cuda_impl(n_genes, n_samples, d_expr, n_sets, d_set_offsets, d_set_members, opt, false, d_scores, score_ld,
+                   score_col0, chunk_samples, d_workspace, workspace_bytes, stream);
+}
+
+void ssgsea_unnormalize_rows_cuda(int64_t rows, int64_t cols, float* d_x, const float* d_scale, const float* d_shift,
+                                  bool exp2m1, cudaStream_t stream) {
+  GRIPCU_CHECK(rows >= 0 && cols >= 1, "ssgsea_unnormalize_rows_cuda: bad shape ", rows, " x ", cols);
+  const int64_t N = rows * cols;
+  if (N == 0) return;
+  unnormalize_rows_kernel<<<blocks_for(N, 256), 256, 0, stream>>>(N, cols, d_x, d_scale, d_shift, exp2m1);
+  GRIPCU_CUDA_LAUNCH_CHECK();
 }
 
 template <typename T>
@@ -409,6 +458,12 @@ template void ssgsea_cuda<float>(int64_t, int64_t, const float*, int64_t, const 
                                  const SsgseaOptions&, double*, int64_t, void*, size_t, cudaStream_t);
 template void ssgsea_cuda<double>(int64_t, int64_t, const double*, int64_t, const int64_t*, const int32_t*,
                                   const SsgseaOptions&, double*, int64_t, void*, size_t, cudaStream_t);
+template void ssgsea_cuda_raw_into<float>(int64_t, int64_t, const float*, int64_t, const int64_t*, const int32_t*,
+                                          const SsgseaOptions&, double*, int64_t, int64_t, int64_t, void*, size_t,
+                                          cudaStream_t);
+template void ssgsea_cuda_raw_into<double>(int64_t, int64_t, const double*, int64_t, const int64_t*, const int32_t*,
+                                           const SsgseaOptions&, double*, int64_t, int64_t, int64_t, void*, size_t,
+                                           cudaStream_t);
 template void ssgsea_cuda_host<float>(int, int64_t, int64_t, const float*, int64_t, const int64_t*, const int32_t*,
                                       const SsgseaOptions&, double*, size_t);
 template void ssgsea_cuda_host<double>(int, int64_t, int64_t, const double*, int64_t, const int64_t*, const int32_t*,
