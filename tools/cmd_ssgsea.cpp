@@ -3,7 +3,9 @@
 // Single-sample GSEA scores with GSVA 1.46's gsva(method = "ssgsea") semantics (kernels/ssgsea.h).
 // Output: TSV in R's write.table(col.names = NA) layout: a header row (empty first cell, then the
 // sample names), one row per kept gene set (name, then scores with %.17g), written atomically.
-// Bad input is an InputError (exit 2) and nothing is written.
+// Bad input is an InputError (exit 2) and nothing is written. A run manifest (engine/io/manifest.h:
+// version, git revision, argv, configuration, input SHA-256, device) goes next to the output as
+// <out>.manifest.json.
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -17,6 +19,8 @@
 #include "engine/io/atomic_file.h"
 #include "engine/io/expression.h"
 #include "engine/io/gmt.h"
+#include "engine/io/manifest.h"
+#include "engine/json.h"
 #include "engine/log.h"
 #include "engine/parallel.h"
 #include "kernels/ssgsea.h"
@@ -107,7 +111,18 @@ int run_ssgsea(const std::vector<std::string>& argv) {
       log_warn("some scores are not finite: with normalization a score matrix whose range is zero gives Inf/NaN, as in GSVA");
       break;
     }
+  io::Manifest man;
+  man.command = "ssgsea";
+  man.argv = argv;
+  man.device = dev.str();
+  man.inputs = {{expr_path, io::sha256_file(expr_path)}, {gmt_path, io::sha256_file(gmt_path)}};
+  JsonWriter cfg;
+  cfg.begin_object().kv("alpha", opt.alpha).kv("normalize", opt.normalize).kv("min_size", static_cast<long long>(min_size));
+  cfg.kv("max_size", static_cast<long long>(max_size)).kv("format", io::format_name(fmt)).end_object();
+  man.config_json = cfg.str();
+  const std::string manifest = man.to_json(true) + "\n";
   io::write_file_atomic(out_path, format_scores(gs.names, m.samples, scores));
+  io::write_file_atomic(out_path + ".manifest.json", manifest);
   return 0;
 }
 
