@@ -1,6 +1,6 @@
 // gripcu train --baseline B --treated T --out DIR [--epochs E] [--batch N] [--lambda L] [--lr LR]
 //   [--seed S] [--device cpu|cuda] [--threads T] [--resume] [--log2] [--pair-by-name]
-//   [--checkpoint-every K] [--compat public-code] [--generator residual|cae|transformer] [--discriminator mlp|cnn]
+//   [--checkpoint-every K] [--compat public-code] [--cuda-graph on|off] [--generator residual|cae|transformer] [--discriminator mlp|cnn]
 // --compat public-code trains the public code's networks instead of the paper's (no embeddings, no
 // FiLM, ids as numbers, z-score on all samples; models/grip/compat_public_code.h), with its
 // defaults of 20 epochs and batch 32 unless given; labelled so in the log, manifest and checkpoint.
@@ -22,7 +22,7 @@ using namespace gripcu;
 
 static int run_train(const std::vector<std::string>& argv) {
   cli::Args a("train", argv, {"baseline", "treated", "out", "epochs", "batch", "lambda", "lr", "seed", "device", "threads", "checkpoint-every", "compat",
-                                      "generator", "discriminator"},
+                                      "generator", "discriminator", "cuda-graph"},
               {"resume", "log2", "pair-by-name"});
   cli::apply_threads(a);
   const std::string bpath = a.required("baseline"), tpath = a.required("treated"), out = a.required("out");
@@ -102,6 +102,7 @@ static int run_train(const std::vector<std::string>& argv) {
   man.config_json = cfg.str();
   log_info(std::string(m->variant == grip::Variant::paper ? "" : "[compat: public-code] ") + "training GRIP-Lung (" + std::to_string(m->gstore.numel() + m->dstore.numel()) + " parameters) on " + dev.str() +
            " for " + std::to_string(m->tcfg.epochs) + " epochs");
+  m->cuda_graph = cli::on_off(a, "cuda-graph", true);  // same bits either way; off for debugging
   const bool done = tools::train_to_dir(*m, d, rows, out, every);
   io::write_file_atomic(out + "/manifest.json", man.to_json(true) + "\n");
   if (!done) return 130;
