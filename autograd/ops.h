@@ -50,6 +50,19 @@ Var dropout(const Var& x, double p, uint64_t seed, uint64_t stream);
 
 }  // namespace gripcu::ag
 
+// ---- DADSP-B: multi-bandwidth Gaussian MMD (autograd/ops_mmd.cpp, kernels/mmd.h) ----
+#include "kernels/mmd.h"
+
+namespace gripcu::ag {
+// MMD^2 between x [n, d] and y [m, d] (biased estimator, kernels/mmd.h) as a [1] variable, with
+// gradients to both. An adaptive bandwidth is a constant for the gradient; beta0 (optional, a
+// [1] tensor on x's device) receives the one used.
+Var mmd_loss(const Var& x, const Var& y, const kernels::MmdConfig& cfg, Tensor* beta0 = nullptr);
+// Rows [start, start + count) of a 2-d variable (a view forward; the rest of dx is zero backward):
+// DADSP splits the source and target halves of one extractor batch.
+Var slice_rows(const Var& x, int64_t start, int64_t count);
+}  // namespace gripcu::ag
+
 // ---- GRIP architectures: conv1d, attention, layer norm, reshape (autograd/ops_conv.cpp,
 // autograd/ops_attention.cpp; kernels/conv1d.h, kernels/attention.h, kernels/layernorm.h) ----
 namespace gripcu::ag {
