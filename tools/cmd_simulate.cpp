@@ -10,9 +10,12 @@
 
 using namespace gripcu;
 
+int run_simulate_response(const std::vector<std::string>& argv);  // tools/cmd_simulate_response.cpp (DADSP)
+
 static int run_simulate(const std::vector<std::string>& argv) {
+  if (!argv.empty() && argv[0] == "response") return run_simulate_response(std::vector<std::string>(argv.begin() + 1, argv.end()));
   if (argv.empty() || argv[0] != "perturbation")
-    throw InputError("gripcu simulate", "expected a kind: 'gripcu simulate perturbation ...' (DADSP's 'response' comes with the DADSP issue)");
+    throw InputError("gripcu simulate", "expected a kind: 'gripcu simulate perturbation ...' or 'gripcu simulate response ...'");
   cli::Args a("simulate perturbation", std::vector<std::string>(argv.begin() + 1, argv.end()),
               {"genes", "cells", "drugs", "replicates", "seed", "out", "threads"});
   grip::SimConfig c;
@@ -35,4 +38,4 @@ static int run_simulate(const std::vector<std::string>& argv) {
   return 0;
 }
 
-static cli::Register reg("simulate", "simulate data with known ground truth (perturbation)", run_simulate);
+static cli::Register reg("simulate", "simulate data with known ground truth (perturbation | response)", run_simulate);
