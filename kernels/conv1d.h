@@ -6,12 +6,13 @@
 // Backward: dx[i, c, u] (+)= sum over (o, t, j) with t*s - p + j = u of w[o, c, j] dy[i, o, t]
 //           dw[o, c, j] (+)= sum_{i, t} dy[i, o, t] x[i, c, t*s - p + j];  db[o] (+)= sum_{i, t} dy[i, o, t]
 // `accumulate` adds into dx / dw / db instead of writing them; any of them may be null.
-// CPU: im2col per sample + GEMM (kernels/gemm.h), samples in parallel for y and dx; dw and db are
-// summed over samples in sample order (deterministic, independent of the thread count).
+// CPU: im2col of the whole batch + one GEMM each for y, dw and dx (kernels/gemm.h, fixed tiling:
+// the bits do not depend on the thread count); db summed per sample in sample order.
 // CUDA: cuDNN (a [n, c, 1, l] NCHW tensor and a [cout, cin, 1, k] filter) with deterministic
 // algorithms: forward IMPLICIT_GEMM, backward-data ALGO_1, backward-filter ALGO_1; bias by
 // cudnnAddTensor / cudnnConvolutionBackwardBias. The caller allocates the workspace the
-// *_workspace_bytes query asks for (CPU: im2col buffers; CUDA: cuDNN's workspace).
+// *_workspace_bytes query asks for (CPU: the batch's im2col rows and a
+// channel-major copy of y / dy; CUDA: cuDNN's workspace).
 #include <cstddef>
 #include <cstdint>
 
