@@ -8,6 +8,7 @@
 // DIR/metric_bars.svg (Fig. 3) and DIR/manifest.json.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/io/atomic_file.h"
@@ -125,16 +126,22 @@ static int run_cv_cmd(const std::vector<std::string>& argv) {
     }
     const double rr = grip::pearson(m.pooled_pred.data(), r.pooled_truth.data(), total);
     char note[160];
-    std::snprintf(note, sizeof note, "Pearson r = %.3f over all %zu test values (%zu drawn); ", rr, total, pick.size());
+    std::snprintf(note, sizeof note, "Pearson r = %.3f over all %zu test values (%zu drawn at random)\n", rr, total, pick.size());
     files.emplace_back("scatter_" + file_tag(m.name) + ".svg",
                        io::svg_scatter(m.label + ": predicted vs true (test folds)", "true (z)", "predicted (z)", xs, ys, true,
                                        std::string(note) + where));
     const double med = grip::median_finite(m.pooled_genewise);
     char lab[64];
     std::snprintf(lab, sizeof lab, "median %.3f", med);
+    // Range: from the lowest correlation (rounded down to 0.1, at least -1) to 1, as Fig. 4.
+    double lo = 1;
+    for (double v : m.pooled_genewise)
+      if (std::isfinite(v)) lo = std::min(lo, v);
+    lo = std::max(-1.0, std::floor(lo * 10 - 1e-9) / 10);
+    if (lo >= 1) lo = 0;
     files.emplace_back("genewise_pearson_" + file_tag(m.name) + ".svg",
                        io::svg_histogram(m.label + ": gene-wise Pearson, predicted vs true", "Pearson r across test samples",
-                                         m.pooled_genewise, 40, -1, 1, med, lab, where));
+                                         m.pooled_genewise, 40, lo, 1, med, lab, where));
   }
   {
     const std::vector<std::string> names = {"sign_acc", "sign_prec", "sign_rec", "sign_f1", "delta_sign_acc"};

@@ -44,28 +44,57 @@ void widen(double& lo, double& hi) {
   if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
 }
 
+// Lines of a note ('\n'-separated).
+std::vector<std::string> note_lines(const std::string& note) {
+  std::vector<std::string> v;
+  size_t a = 0;
+  while (!note.empty() && a <= note.size()) {
+    const size_t b = note.find('\n', a);
+    v.push_back(note.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  return v;
+}
+
+// Title and note lines; f.T must leave room (40 + 14 per note line).
 std::string header(const Frame& f, const std::string& title, const std::string& note) {
   std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(f.W) + "\" height=\"" + num(f.H) +
                   "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   o += "<text x=\"" + num(f.W / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + esc(title) + "</text>\n";
-  if (!note.empty()) o += "<text x=\"" + num(f.W / 2) + "\" y=\"40\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">" + esc(note) + "</text>\n";
+  double y = 40;
+  for (const auto& line : note_lines(note)) {
+    o += "<text x=\"" + num(f.W / 2) + "\" y=\"" + num(y) + "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">" + esc(line) + "</text>\n";
+    y += 14;
+  }
   return o;
 }
 
-// Axes, 5 ticks each (x ticks optional), labels.
+double top_for(const std::string& note) { return 30.0 + 14.0 * double(std::max<size_t>(note_lines(note).size(), 1)) + 14.0; }
+
+// Tick positions at a "nice" step (1, 2 or 5 x 10^k) giving about 4-6 ticks over [lo, hi].
+std::vector<double> nice_ticks(double lo, double hi) {
+  const double raw = (hi - lo) / 5.0;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double r = raw / mag;
+  const double step = (r < 1.5 ? 1.0 : r < 3.5 ? 2.0 : r < 7.5 ? 5.0 : 10.0) * mag;
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) t.push_back(std::fabs(v) < 1e-12 * step ? 0.0 : v);
+  return t;
+}
+
+// Axes with nice ticks (x ticks optional), grid lines, labels.
 std::string axes(const Frame& f, const std::string& xlabel, const std::string& ylabel, bool xticks) {
   std::string o;
   o += "<line x1=\"" + px(f.L) + "\" y1=\"" + px(f.H - f.B) + "\" x2=\"" + px(f.W - f.R) + "\" y2=\"" + px(f.H - f.B) + "\" stroke=\"black\"/>\n";
   o += "<line x1=\"" + px(f.L) + "\" y1=\"" + px(f.T) + "\" x2=\"" + px(f.L) + "\" y2=\"" + px(f.H - f.B) + "\" stroke=\"black\"/>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = f.y0 + (f.y1 - f.y0) * k / 4.0;
+  for (double v : nice_ticks(f.y0, f.y1)) {
     o += "<line x1=\"" + px(f.L) + "\" y1=\"" + px(f.sy(v)) + "\" x2=\"" + px(f.W - f.R) + "\" y2=\"" + px(f.sy(v)) + "\" stroke=\"#e4e4e4\"/>\n";
     o += "<text x=\"" + px(f.L - 6) + "\" y=\"" + px(f.sy(v) + 4) + "\" text-anchor=\"end\">" + num(v) + "</text>\n";
-    if (xticks) {
-      const double u = f.x0 + (f.x1 - f.x0) * k / 4.0;
-      o += "<text x=\"" + px(f.sx(u)) + "\" y=\"" + px(f.H - f.B + 16) + "\" text-anchor=\"middle\">" + num(u) + "</text>\n";
-    }
   }
+  if (xticks)
+    for (double u : nice_ticks(f.x0, f.x1))
+      o += "<text x=\"" + px(f.sx(u)) + "\" y=\"" + px(f.H - f.B + 16) + "\" text-anchor=\"middle\">" + num(u) + "</text>\n";
   o += "<text x=\"" + px((f.L + f.W - f.R) / 2) + "\" y=\"" + px(f.H - 14) + "\" text-anchor=\"middle\">" + esc(xlabel) + "</text>\n";
   const double my = (f.T + f.H - f.B) / 2;
   o += "<text x=\"16\" y=\"" + px(my) + "\" text-anchor=\"middle\" transform=\"rotate(-90 16 " + px(my) + ")\">" + esc(ylabel) + "</text>\n";
@@ -82,8 +111,9 @@ const std::string& chart_color(size_t i) {
 std::string svg_scatter(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                         const std::vector<double>& x, const std::vector<double>& y, bool diagonal, const std::string& note) {
   Frame f;
-  f.W = 520;
-  f.H = 520;
+  f.W = 560;
+  f.T = top_for(note);
+  f.H = 500 + f.T;
   const size_t n = std::min(x.size(), y.size());
   double lo = INFINITY, hi = -INFINITY;
   for (size_t i = 0; i < n; ++i)
@@ -120,6 +150,8 @@ std::string svg_histogram(const std::string& title, const std::string& xlabel, c
     ++count[static_cast<size_t>(b)];
   }
   Frame f;
+  f.T = top_for(note);
+  f.H = 382 + f.T;
   f.x0 = lo;
   f.x1 = hi;
   f.y0 = 0;
@@ -148,7 +180,8 @@ std::string svg_bar_chart(const std::string& title, const std::string& ylabel, c
   const double legend_h = 18.0 * double((series.size() + 1) / 2);
   f.W = std::max(640.0, 120.0 + 60.0 * double(groups.size() * std::max<size_t>(series.size(), 1)) / 2.0);
   f.B = 60 + legend_h;
-  f.H = 440 + legend_h;
+  f.T = top_for(note);
+  f.H = 382 + f.T + legend_h;
   if (!(ymin < ymax)) {
     double lo = 0, hi = -INFINITY;
     for (const auto& s : series)

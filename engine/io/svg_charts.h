@@ -8,8 +8,9 @@
 
 namespace gripcu::io {
 
-// Points (x[i], y[i]); `diagonal` draws y = x across the shared range. `note` is a smaller second
-// line under the title (e.g. how many points of how many are drawn). Every point is one <circle>.
+// Points (x[i], y[i]); `diagonal` draws y = x across the shared range. `note`: smaller lines under
+// the title ('\n' separates them; e.g. how many points of how many are drawn). Every point is one
+// <circle>. Axes carry ticks at 1, 2 or 5 x 10^k steps.
 std::string svg_scatter(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                         const std::vector<double>& x, const std::vector<double>& y, bool diagonal = true,
                         const std::string& note = "");
