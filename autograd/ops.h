@@ -48,6 +48,18 @@ Var gradient_reversal(const Var& x, const Tensor& lambda);
 // Inverted dropout with mask from Philox stream `stream` of `seed` (training only; p in [0,1)).
 Var dropout(const Var& x, double p, uint64_t seed, uint64_t stream);
 
+// ---- fused kernel families (autograd/ops_fused.cpp) ----
+// The GRIP generator's FiLM + residual block in one op (kernels/film_residual.h):
+//   h = h0 (1 + gamma) + beta;  y = h + relu(relu(h W1^T + b1) W2^T + b2)
+// h0, gamma, beta [n, H]; W1 [F, H], b1 [F], W2 [H, F], b2 [H] (all required). Equals
+// film -> linear(relu) -> linear(relu) -> add to rounding (bit for bit on the CPU).
+Var film_residual(const Var& h0, const Var& gamma, const Var& beta, const Var& W1, const Var& b1, const Var& W2,
+                  const Var& b2);
+// One fused LeakyReLU layer (kernels/leaky_mlp.h): y = act(x W^T + b), act(z) = z > 0 ? z : slope z,
+// slope >= 0 (0: ReLU, 1: identity); b may be undefined. Equals linear(x, W, b, leaky_relu, slope)
+// to rounding (bit for bit on the CPU).
+Var leaky_linear(const Var& x, const Var& W, const Var& b, double slope);
+
 }  // namespace gripcu::ag
 
 // ---- DADSP-B: multi-bandwidth Gaussian MMD (autograd/ops_mmd.cpp, kernels/mmd.h) ----

@@ -1,5 +1,6 @@
 #include "kernels/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/error.h"
@@ -38,7 +39,16 @@ template <typename T> void scale_cpu(int64_t n, T s, const T* a, T* out, bool ac
   else each(n, [&](int64_t i) { out[i] = s * a[i]; });
 }
 template <typename T> void add_rowvec_cpu(int64_t rows, int64_t cols, const T* x, const T* v, T* out) {
-  each(rows * cols, [&](int64_t i) { out[i] = x[i] + v[i % cols]; });
+  // Row by row (no i % cols per element), rows grouped so a chunk is about kGrain elements.
+  if (rows <= 0 || cols <= 0) return;
+  const int64_t grain = std::max<int64_t>(1, kGrain / cols);
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * cols;
+      T* o = out + r * cols;
+      for (int64_t c = 0; c < cols; ++c) o[c] = xr[c] + v[c];
+    }
+  });
 }
 template <typename T> void fill_cpu(int64_t n, T value, T* out) {
   each(n, [&](int64_t i) { out[i] = value; });
@@ -55,7 +65,14 @@ template <typename T> void act_forward_cpu(Act a, int64_t n, const T* x, T* y, T
   switch (a) {
     case Act::identity: each(n, [&](int64_t i) { y[i] = x[i]; }); break;
     case Act::relu: each(n, [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : T(0); }); break;
-    case Act::leaky_relu: each(n, [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : slope * x[i]; }); break;
+    case Act::leaky_relu:
+      // Both arms computed unconditionally: a select the compiler can vectorize (a conditional
+      // multiply may trap, so it would stay a branch).
+      each(n, [&](int64_t i) {
+        const T v = x[i], s = slope * v;
+        y[i] = v > T(0) ? v : s;
+      });
+      break;
     case Act::sigmoid: each(n, [&](int64_t i) { y[i] = sigmoid(x[i]); }); break;
     case Act::tanh: each(n, [&](int64_t i) { y[i] = std::tanh(x[i]); }); break;
   }
@@ -67,10 +84,22 @@ void act_backward_cpu(Act a, int64_t n, const T* x, const T* y, const T* dy, T* 
     if (accumulate) each(n, [&](int64_t i) { dx[i] += grad(i); });
     else each(n, [&](int64_t i) { dx[i] = grad(i); });
   };
+  // relu / leaky_relu: every operand loaded and both arms computed unconditionally, then a select,
+  // so the loops vectorize (a load or multiply under a condition keeps them scalar and branchy).
   switch (a) {
     case Act::identity: run([&](int64_t i) { return dy[i]; }); break;
-    case Act::relu: run([&](int64_t i) { return x[i] > T(0) ? dy[i] : T(0); }); break;
-    case Act::leaky_relu: run([&](int64_t i) { return x[i] > T(0) ? dy[i] : slope * dy[i]; }); break;
+    case Act::relu:
+      run([&](int64_t i) {
+        const T g = dy[i];
+        return x[i] > T(0) ? g : T(0);
+      });
+      break;
+    case Act::leaky_relu:
+      run([&](int64_t i) {
+        const T g = dy[i], s = slope * g;
+        return x[i] > T(0) ? g : s;
+      });
+      break;
     case Act::sigmoid: run([&](int64_t i) { return dy[i] * y[i] * (T(1) - y[i]); }); break;
     case Act::tanh: run([&](int64_t i) { return dy[i] * (T(1) - y[i] * y[i]); }); break;
   }

@@ -6,6 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/parallel.h"
+#include "kernels/cpu/gemm_tiles.h"
 
 namespace gripcu::kernels {
 
@@ -16,39 +17,70 @@ using Map = Eigen::Map<RowMat<T>>;
 template <typename T>
 using CMap = Eigen::Map<const RowMat<T>>;
 
+namespace cpu_detail {
+
+template <typename T>
+void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
+                    TileFn epi, void* ctx) {
+  GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
+  if (m == 0 || n == 0) return;
+  Map<T> c(C, m, n);
+  CMap<T> a(A, ta ? k : m, ta ? m : k);
+  CMap<T> b(B, tb ? n : k, tb ? k : n);
+  // Fixed output tiles, one thread each: every tile is the same Eigen sub-problem whatever the
+  // thread count, so the bits do not depend on --threads. beta, the product and the epilogue of a
+  // tile all run on its thread while the tile is in cache.
+  const int64_t TM = gemm_tile_rows, TN = gemm_tile_cols(m, n);
+  const int64_t tm = (m + TM - 1) / TM, tn = (n + TN - 1) / TN;
+  parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = (t / tn) * TM, c0 = (t % tn) * TN;
+      const int64_t rs = std::min(TM, m - r0), cs = std::min(TN, n - c0);
+      auto cblk = c.block(r0, c0, rs, cs);
+      if (beta == T(0)) cblk.setZero();
+      else if (beta != T(1)) cblk *= beta;
+      if (k > 0) {
+        if (!ta && !tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleCols(c0, cs);
+        else if (!ta && tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleRows(c0, cs).transpose();
+        else if (ta && !tb) cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleCols(c0, cs);
+        else cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleRows(c0, cs).transpose();
+      }
+      if (epi) epi(ctx, r0, c0, rs, cs);
+    }
+  });
+}
+
+template void gemm_tiled_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float,
+                                    float*, TileFn, void*);
+template void gemm_tiled_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, const double*,
+                                     double, double*, TileFn, void*);
+
+}  // namespace cpu_detail
+
 template <typename T>
 void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
               const T* bias, Epilogue ep) {
   GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
   if (m == 0 || n == 0) return;
   GRIPCU_CHECK(ep == Epilogue::none || bias != nullptr, "gemm: bias epilogue without a bias");
-  Map<T> c(C, m, n);
-  if (beta == T(0)) c.setZero();
-  else if (beta != T(1)) c *= beta;
-  if (k > 0) {
-    CMap<T> a(A, ta ? k : m, ta ? m : k);
-    CMap<T> b(B, tb ? n : k, tb ? k : n);
-    // Fixed 64 x 256 output tiles, one thread each: every tile is the same Eigen sub-problem
-    // whatever the thread count, so the bits do not depend on --threads.
-    constexpr int64_t TM = 64, TN = 256;
-    const int64_t tm = (m + TM - 1) / TM, tn = (n + TN - 1) / TN;
-    parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) {
-        const int64_t r0 = (t / tn) * TM, c0 = (t % tn) * TN;
-        const int64_t rs = std::min(TM, m - r0), cs = std::min(TN, n - c0);
-        auto cblk = c.block(r0, c0, rs, cs);
-        if (!ta && !tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleCols(c0, cs);
-        else if (!ta && tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleRows(c0, cs).transpose();
-        else if (ta && !tb) cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleCols(c0, cs);
-        else cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleRows(c0, cs).transpose();
-      }
-    });
+  if (ep == Epilogue::none) {
+    cpu_detail::gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, B, beta, C, nullptr, nullptr);
+    return;
   }
-  if (ep != Epilogue::none) {
-    Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> bv(bias, n);
-    c.rowwise() += bv;
-    if (ep == Epilogue::bias_relu) c = c.cwiseMax(T(0));
-  }
+  const bool relu = ep == Epilogue::bias_relu;
+  cpu_detail::gemm_tiled<T>(ta, tb, m, n, k, alpha, A, B, beta, C, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    const T* bv = bias + c0;
+    for (int64_t r = r0; r < r0 + rs; ++r) {
+      T* row = C + r * n + c0;
+      if (relu)
+        for (int64_t j = 0; j < cs; ++j) {
+          const T v = row[j] + bv[j];
+          row[j] = v > T(0) ? v : T(0);
+        }
+      else
+        for (int64_t j = 0; j < cs; ++j) row[j] += bv[j];
+    }
+  });
 }
 
 #ifndef GRIPCU_HAVE_CUDA

@@ -25,9 +25,13 @@ Var Generator::condition(const Tensor& cells, const Tensor& drugs) const {
 Var Generator::operator()(const Var& x, const Tensor& cells, const Tensor& drugs) const {
   GRIPCU_CHECK(x.dim(1) == cfg.genes, "generator: input ", x.value().describe(), " but the model has ", cfg.genes, " genes");
   const Var m = condition(cells, drugs);
-  const Var h = film(proj(x), m);
-  const Var r = res2(res1(h, Act::relu), Act::relu);
-  return ag::add(x, out(ag::add(h, r)));
+  // FiLM + residual block fused (kernels/film_residual.h): h = h0 (1 + gamma) + beta,
+  // h' = h + ReLU(res2(ReLU(res1(h)))); the same parameters (film.gamma/beta, res1, res2).
+  const Var h0 = proj(x);
+  const Var gamma = film.to_gamma(m);
+  const Var beta = film.to_beta(m);
+  const Var hp = ag::film_residual(h0, gamma, beta, res1.weight, res1.bias, res2.weight, res2.bias);
+  return ag::add(x, out(hp));
 }
 
 Discriminator::Discriminator(nn::ParamStore& s, const ModelConfig& c)
@@ -37,7 +41,14 @@ Discriminator::Discriminator(nn::ParamStore& s, const ModelConfig& c)
       mlp(s, "discriminator.mlp", {c.genes + 2 * c.embed_dim, c.d_hidden1, c.d_hidden2, 1}, Act::leaky_relu, c.leaky_slope) {}
 
 Var Discriminator::operator()(const Var& profile, const Tensor& cells, const Tensor& drugs) const {
-  return mlp(ag::concat_cols({profile, cell_emb(cells), drug_emb(drugs)}));
+  // Each layer one fused GEMM + bias + LeakyReLU (kernels/leaky_mlp.h); the logit layer is the same
+  // kernel with slope 1 (the identity). Parameters stay mlp.<i>.weight / .bias.
+  Var h = ag::concat_cols({profile, cell_emb(cells), drug_emb(drugs)});
+  for (size_t i = 0; i < mlp.layers.size(); ++i) {
+    const nn::Linear& l = mlp.layers[i];
+    h = ag::leaky_linear(h, l.weight, l.bias, i + 1 < mlp.layers.size() ? cfg.leaky_slope : 1.0);
+  }
+  return h;
 }
 
 }  // namespace gripcu::grip
