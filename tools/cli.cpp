@@ -78,6 +78,12 @@ Register::Register(std::string name, std::string summary, Handler h) {
 
 void apply_threads(const Args& a) { set_num_threads(static_cast<int>(a.integer("threads", 0, 0, 4096))); }
 
+int run_subcommand(const std::string& name, const std::vector<std::string>& argv) {
+  for (const auto& c : registry())
+    if (c.name == name) return c.run(argv);
+  GRIPCU_FAIL("no subcommand '", name, "' in the command table");
+}
+
 bool on_off(const Args& a, const std::string& name, bool def) {
   if (!a.has(name)) return def;
   const std::string v = a.str(name, "");

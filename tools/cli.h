@@ -43,6 +43,9 @@ struct Register {
 // A flag taking on|off (an InputError naming the flag otherwise); `def` when absent.
 bool on_off(const Args& a, const std::string& name, bool def);
 
+// Runs another subcommand from the table (the demo chains them); its exit code.
+int run_subcommand(const std::string& name, const std::vector<std::string>& argv);
+
 // Applies --threads (default: all cores) for commands that compute.
 void apply_threads(const Args& a);
 
