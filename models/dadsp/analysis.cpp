@@ -158,6 +158,11 @@ std::string svg_group_scatter(const std::string& title, const std::vector<double
   }
   if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
   if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
+  const double px_ = 0.04 * (x1 - x0), py_ = 0.04 * (y1 - y0);  // keep points off the frame
+  x0 -= px_;
+  x1 += px_;
+  y0 -= py_;
+  y1 += py_;
   const double W = 560, H = 460, L = 60, R = 130, T = 50, B = 50;
   auto px = [&](double v) { return L + (v - x0) / (x1 - x0) * (W - L - R); };
   auto py = [&](double v) { return T + (y1 - v) / (y1 - y0) * (H - T - B); };

@@ -271,7 +271,8 @@ TEST(DadspTrain, FeatureSpaceBeforeAfterAndPca) {
 // on the source without adaptation (source-only) on the target test RMSE. The same run from the CLI
 // (`gripcu dadsp eval ... --sae 256,128,64 --epochs 60`) gave target-only 1.096, source-only 0.763,
 // DADSP-A 0.720, DADSP-B 0.571. A's margin over source-only is the thinnest (~6%): the assertion
-// is only the ordering, which is what the paper claims (Table 1).
+// is only the ordering, which is what the paper claims (Table 1). With seed 2 DADSP-A does not beat
+// source-only (early stopping ends it on its initial plateau; docs/dadsp.md has the three seeds).
 TEST(DadspLearning, AdaptationBeatsTargetOnlyAndSourceOnly) {
   ThreadsGuard tg(1);
   SimConfig c;
