@@ -13,9 +13,17 @@
 namespace gripcu::kernels::cpu_detail {
 
 constexpr int64_t gemm_tile_rows = 64;
-// 128-wide tiles for wide outputs; 64 otherwise, so a batch-64 layer of 256 units is 4 tiles and
-// both cores of a small machine get work.
-inline int64_t gemm_tile_cols(int64_t /*m*/, int64_t n) { return n >= 512 ? 128 : 64; }
+// Tiles as wide as possible (every tile repacks its share of the operands, so narrow tiles cost
+// packing) while leaving a few to share out: 256 columns when that gives 4 tiles, else 128 when
+// that gives 2, else 64. A batch-64 layer of 256 units is then 2 tiles of 64 x 128, the output
+// layer over 978 genes 4 of 64 x 256, a weight gradient [256, 978] 16 of 64 x 256. (Work for two
+// cores; a many-core machine gets no more than a handful of tiles from a batch-64 layer.)
+inline int64_t gemm_tile_cols(int64_t m, int64_t n) {
+  const int64_t tm = (m + gemm_tile_rows - 1) / gemm_tile_rows;
+  if (tm * ((n + 255) / 256) >= 4) return 256;
+  if (tm * ((n + 127) / 128) >= 2) return 128;
+  return 64;
+}
 
 using TileFn = void (*)(void* ctx, int64_t r0, int64_t c0, int64_t rows, int64_t cols);
 
