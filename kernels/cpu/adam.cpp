@@ -6,6 +6,24 @@
 
 namespace gripcu::kernels {
 
+namespace {
+// MODE 0: Adam without weight decay; 1: AdamW (decoupled); 2: Adam with L2. One branch-free loop each.
+template <typename T, int MODE>
+inline void adam_range(int64_t b, int64_t e, T* param, const T* grad, T* m, T* v, T b1, T b2, T one_minus_b1,
+                       T one_minus_b2, T wd, T decay, T step_size, T bc2_sqrt, T eps) {
+  for (int64_t i = b; i < e; ++i) {
+    T p = param[i], g = grad[i];
+    if constexpr (MODE == 1) p *= decay;
+    if constexpr (MODE == 2) g += wd * p;
+    const T mi = b1 * m[i] + one_minus_b1 * g;
+    const T vi = b2 * v[i] + one_minus_b2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);
+  }
+}
+}  // namespace
+
 template <typename T>
 void adam_step_cpu(int64_t n, T* param, const T* grad, T* m, T* v, const AdamHyper& h, int64_t step,
                    const int64_t* step_dev) {
@@ -18,17 +36,17 @@ void adam_step_cpu(int64_t n, T* param, const T* grad, T* m, T* v, const AdamHyp
   const double bc1 = 1.0 - std::pow(h.beta1, static_cast<double>(t));
   const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(h.beta2, static_cast<double>(t))));
   const T step_size = static_cast<T>(h.lr / bc1);
+  const bool decoupled = h.decoupled, l2 = !decoupled && wd != T(0);
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      T p = param[i], g = grad[i];
-      if (h.decoupled) p *= decay;
-      else if (wd != T(0)) g += wd * p;
-      const T mi = b1 * m[i] + one_minus_b1 * g;
-      const T vi = b2 * v[i] + one_minus_b2 * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      param[i] = p - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);
-    }
+    // Every operand a local of this call: the closure's address escapes to OpenMP, so values read
+    // through it would be reloaded after each store and the loop would stay scalar (sqrt and a
+    // division per element: 4x slower than the vectorized loop).
+    if (decoupled)
+      adam_range<T, 1>(b, e, param, grad, m, v, b1, b2, one_minus_b1, one_minus_b2, wd, decay, step_size, bc2_sqrt, eps);
+    else if (l2)
+      adam_range<T, 2>(b, e, param, grad, m, v, b1, b2, one_minus_b1, one_minus_b2, wd, decay, step_size, bc2_sqrt, eps);
+    else
+      adam_range<T, 0>(b, e, param, grad, m, v, b1, b2, one_minus_b1, one_minus_b2, wd, decay, step_size, bc2_sqrt, eps);
   });
 }
 
