@@ -40,12 +40,19 @@ void film_residual_forward_cpu(int64_t n, int64_t H, int64_t F, const T* h0, con
   film_forward_cpu<T>(n * H, h0, gamma, beta, h);
   gemm_cpu<T>(false, true, n, F, H, T(1), h, w.W1, T(0), a1, w.b1, Epilogue::bias_relu);
   // res2 with bias, ReLU and the residual add on each tile as it finishes.
-  cpu_detail::gemm_tiled<T>(false, true, n, H, F, T(1), a1, w.W2, T(0), a2, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
-    const T* bv = w.b2 + c0;
+  // (Epilogues and chunk lambdas copy their captures into locals: read through a closure whose
+  // address escapes, they would be reloaded after every store and the loops would stay scalar.)
+  const T* const b2 = w.b2;
+  cpu_detail::gemm_tiled<T>(false, true, n, H, F, T(1), a1, w.W2, T(0), a2, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    const T* bv = b2 + c0;
+    T* const a2p = a2;
+    const T* const hp = h;
+    T* const yp = y;
+    const int64_t ld = H;
     for (int64_t r = r0; r < r0 + rs; ++r) {
-      T* ar = a2 + r * H + c0;
-      const T* hr = h + r * H + c0;
-      T* yr = y + r * H + c0;
+      T* ar = a2p + r * ld + c0;
+      const T* hr = hp + r * ld + c0;
+      T* yr = yp + r * ld + c0;
       for (int64_t j = 0; j < cs; ++j) {
         const T v = ar[j] + bv[j];
         ar[j] = v > T(0) ? v : T(0);
@@ -99,20 +106,26 @@ void film_residual_backward_cpu(int64_t n, int64_t H, int64_t F, const T* h0, co
   T* dz1 = reinterpret_cast<T*>(ws + 2 * align256(static_cast<size_t>(n * H) * sizeof(T)));
 
   // dz2 = dy * (a2 > 0): a select over loaded operands (vectorizes), bits as relu backward.
-  parallel_for(n * H, 1 << 15, [&](int64_t b0, int64_t b1) {
+  parallel_for(n * H, 1 << 15, [=](int64_t b0, int64_t b1) {
+    const T* const d_ = dy;
+    const T* const a_ = a2;
+    T* const z_ = dz2;
     for (int64_t i = b0; i < b1; ++i) {
-      const T d = dy[i];
-      dz2[i] = a2[i] > T(0) ? d : T(0);
+      const T d = d_[i];
+      z_[i] = a_[i] > T(0) ? d : T(0);
     }
   });
   if (g.W2) gemm_cpu<T>(true, false, H, F, n, T(1), dz2, a1, g.W2.accumulate ? T(1) : T(0), g.W2.p);
   if (g.b2) sum_rows_cpu<T>(n, H, dz2, g.b2.p, g.b2.accumulate);
   if (!need_dz1) return;
   // dz1 = (dz2 W2) * (a1 > 0): the mask is the GEMM's tile epilogue (da1 is never stored).
-  cpu_detail::gemm_tiled<T>(false, false, n, F, H, T(1), dz2, w.W2, T(0), dz1, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+  cpu_detail::gemm_tiled<T>(false, false, n, F, H, T(1), dz2, w.W2, T(0), dz1, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    T* const z_ = dz1;
+    const T* const a_ = a1;
+    const int64_t ld = F;
     for (int64_t r = r0; r < r0 + rs; ++r) {
-      T* d = dz1 + r * F + c0;
-      const T* a = a1 + r * F + c0;
+      T* d = z_ + r * ld + c0;
+      const T* a = a_ + r * ld + c0;
       for (int64_t j = 0; j < cs; ++j) {
         const T v = d[j];
         d[j] = a[j] > T(0) ? v : T(0);
@@ -125,8 +138,9 @@ void film_residual_backward_cpu(int64_t n, int64_t H, int64_t F, const T* h0, co
   // dh = dy + dz1 W1 (the residual path's gradient plus res1's), then the FiLM gradients on each
   // finished tile of dh.
   std::memcpy(dh, dy, static_cast<size_t>(n * H) * sizeof(T));
-  cpu_detail::gemm_tiled<T>(false, false, n, H, F, T(1), dz1, w.W1, T(1), dh, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
-    film_grads_tile<T>(H, r0, c0, rs, cs, dh, h0, gamma, g);
+  const FilmResidualGrads<T> gl = g;
+  cpu_detail::gemm_tiled<T>(false, false, n, H, F, T(1), dz1, w.W1, T(1), dh, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    film_grads_tile<T>(H, r0, c0, rs, cs, dh, h0, gamma, gl);
   });
 }
 

@@ -68,10 +68,13 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
     return;
   }
   const bool relu = ep == Epilogue::bias_relu;
-  cpu_detail::gemm_tiled<T>(ta, tb, m, n, k, alpha, A, B, beta, C, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+  cpu_detail::gemm_tiled<T>(ta, tb, m, n, k, alpha, A, B, beta, C, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    // Locals, not reads through the (escaped) closure, so the loops vectorize.
     const T* bv = bias + c0;
+    T* const c = C;
+    const int64_t ld = n;
     for (int64_t r = r0; r < r0 + rs; ++r) {
-      T* row = C + r * n + c0;
+      T* row = c + r * ld + c0;
       if (relu)
         for (int64_t j = 0; j < cs; ++j) {
           const T v = row[j] + bv[j];

@@ -35,18 +35,24 @@ void leaky_linear_forward_cpu(int64_t n, int64_t in, int64_t out, const T* x, co
   check_shapes(n, in, out, static_cast<double>(slope));
   // Each finished tile of z = x W^T gets its bias and activation while it is in cache. Both arms of
   // the select are computed, so the loop vectorizes; slope = 1 returns z itself.
-  cpu_detail::gemm_tiled<T>(false, true, n, out, in, T(1), x, W, T(0), y, [&](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+  // (The epilogue copies its captures into locals: read through the closure, whose address escapes,
+  // they would be reloaded after every store and the loops would stay scalar.)
+  cpu_detail::gemm_tiled<T>(false, true, n, out, in, T(1), x, W, T(0), y, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+    const T sl = slope;
+    const T* const bias = b;
+    T* const yy = y;
+    const int64_t ld = out;
     for (int64_t r = r0; r < r0 + rs; ++r) {
-      T* row = y + r * out + c0;
-      if (b) {
-        const T* bv = b + c0;
+      T* row = yy + r * ld + c0;
+      if (bias) {
+        const T* bv = bias + c0;
         for (int64_t j = 0; j < cs; ++j) {
-          const T z = row[j] + bv[j], s = slope * z;
+          const T z = row[j] + bv[j], s = sl * z;
           row[j] = z > T(0) ? z : s;
         }
       } else {
         for (int64_t j = 0; j < cs; ++j) {
-          const T z = row[j], s = slope * z;
+          const T z = row[j], s = sl * z;
           row[j] = z > T(0) ? z : s;
         }
       }
@@ -65,10 +71,14 @@ void leaky_linear_backward_cpu(int64_t n, int64_t in, int64_t out, const T* x, c
   if (slope != T(1) && n > 0) {
     GRIPCU_CHECK(workspace != nullptr, "leaky_linear backward: no workspace");
     T* w = static_cast<T*>(workspace);
-    parallel_for(n * out, 1 << 15, [&](int64_t b0, int64_t b1) {
+    parallel_for(n * out, 1 << 15, [=](int64_t b0, int64_t b1) {
+      const T* const d = dy;
+      const T* const yy = y;
+      T* const ww = w;
+      const T sl = slope;
       for (int64_t i = b0; i < b1; ++i) {
-        const T g = dy[i], s = slope * g;
-        w[i] = y[i] > T(0) ? g : s;
+        const T g = d[i], s = sl * g;
+        ww[i] = yy[i] > T(0) ? g : s;
       }
     });
     dz = w;
