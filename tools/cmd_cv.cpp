@@ -1,5 +1,5 @@
 // gripcu cv --baseline B --treated T --out DIR [--folds 5] [--split kfold|sample|drug|cell|pair] [--seed S]
-//   [--generators residual[,...]] [--discriminators mlp[,...]] [--baselines identity,drug_mean,ridge,autoencoder,nn_transfer|none]
+//   [--generators residual,cae,transformer|none] [--discriminators mlp,cnn] [--baselines identity,drug_mean,ridge,autoencoder,nn_transfer|none]
 //   [--epochs E] [--batch N] [--lambda L] [--lr LR] [--ae-epochs E] [--deg-k 50] [--permutations 1000]
 //   [--log2] [--pair-by-name] [--threads T] [--device cpu|cuda]
 // Cross-validates every generator x discriminator combination and the baselines on the same folds
@@ -60,8 +60,14 @@ static int run_cv_cmd(const std::vector<std::string>& argv) {
   c.split = grip::parse_split(a.str("split", "kfold"));
   c.folds = a.integer("folds", 5, 2, 1000000);
   c.seed = static_cast<uint64_t>(a.integer("seed", 1, 0, (1LL << 62)));
-  c.generators = split_list(a.str("generators", "residual"), "generators");
-  c.discriminators = split_list(a.str("discriminators", "mlp"), "discriminators");
+  const std::string gens = a.str("generators", "residual");
+  if (gens == "none") {  // baselines only
+    c.generators.clear();
+    c.discriminators.clear();
+  } else {
+    c.generators = split_list(gens, "generators");
+    c.discriminators = split_list(a.str("discriminators", "mlp"), "discriminators");
+  }
   const std::string bl = a.str("baselines", "identity,drug_mean,ridge,autoencoder,nn_transfer");
   c.baselines = bl == "none" ? std::vector<std::string>{} : split_list(bl, "baselines");
   c.train.epochs = a.integer("epochs", 50, 1, 1000000);

@@ -13,8 +13,16 @@
 using namespace gripcu;
 
 namespace {
+std::filesystem::path root() { return std::filesystem::temp_directory_path() / ("gripcu_cv_test_" + std::to_string(::getpid())); }
+// This process's scratch directory goes when the process ends.
+struct RemoveRoot {
+  ~RemoveRoot() {
+    std::error_code ec;
+    std::filesystem::remove_all(root(), ec);
+  }
+} remove_root;
 std::string tmpdir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("gripcu_cv_test_" + std::to_string(::getpid())) / name;
+  const auto dir = root() / name;
   std::filesystem::create_directories(dir.parent_path());
   return dir.string();
 }
