@@ -264,22 +264,19 @@ TEST(DadspTrain, FeatureSpaceBeforeAfterAndPca) {
   EXPECT_NE(svg.find("<svg"), std::string::npos);
 }
 
-// The learning test: on a seeded simulation with a domain shift (models/dadsp/simulate.h: 300
-// source and 150 target cell lines, 24 drugs, 200 genes, seed 1), DADSP-A and DADSP-B trained with
-// the paper's settings (Adam 1e-4, batch 128, patience 3; 60 epochs for this ~6k-pair source, SAE
-// 256-128-64) beat training on the target's own labelled half (target-only, DeepDSC-1) and training
-// on the source without adaptation (source-only) on the target test RMSE. The same run from the CLI
-// (`gripcu dadsp eval ... --sae 256,128,64 --epochs 60`) gave target-only 1.096, source-only 0.763,
-// DADSP-A 0.720, DADSP-B 0.571. A's margin over source-only is the thinnest (~6%): the assertion
-// is only the ordering, which is what the paper claims (Table 1). With seed 2 DADSP-A does not beat
-// source-only (early stopping ends it on its initial plateau; docs/dadsp.md has the three seeds).
+// The learning test: on the seeded default simulation (models/dadsp/simulate.h: 400 source and 200
+// target cell lines, 24 drugs, 200 genes, seed 1; docs/dadsp.md's full run), DADSP-A and DADSP-B
+// beat training on the target's own labelled half (target-only, DeepDSC-1) and training on the
+// source without adaptation (source-only) on the target test RMSE, the ordering of the paper's
+// Table 1. Settings: the paper's Adam 1e-4, batch 128 and networks (SAE 256-128-64 for 200 genes),
+// with the epoch budget and the patience both scaled x4 (60 epochs, patience 12) because this
+// source has ~8k pairs against GDSC's ~40k: about the optimizer steps of 15 epochs / patience 3
+// there. The CLI run of the same configuration gave target-only 1.045, source-only 0.716,
+// DADSP-A 0.531, DADSP-B 0.456. At 300 + 150 cell lines DADSP-A beat source-only for 2 of 3 seeds
+// only (docs/dadsp.md), so the smaller configuration is not used here.
 TEST(DadspLearning, AdaptationBeatsTargetOnlyAndSourceOnly) {
   ThreadsGuard tg(1);
-  SimConfig c;
-  c.source_cells = 300;
-  c.target_cells = 150;
-  c.drugs = 24;
-  c.genes = 200;
+  SimConfig c;  // defaults: 400 + 200 cell lines, 24 drugs, 200 genes
   c.seed = 1;
   const Experiment e = experiment_of(simulate_response(c));
   const Split s = make_split(e, SplitConfig{});
@@ -290,6 +287,7 @@ TEST(DadspLearning, AdaptationBeatsTargetOnlyAndSourceOnly) {
     TrainConfig tc;
     tc.variant = v;
     tc.epochs = 60;
+    tc.patience = 12;
     for (auto& ep : tc.b_stage_epochs) ep = 60;
     auto m = fit_variant(e, s, mc, tc, Device::cpu());
     rmse[variant_name(v)] = evaluate(*m, e, s, variant_name(v)).metrics.rmse;
