@@ -59,6 +59,12 @@ Var film_residual(const Var& h0, const Var& gamma, const Var& beta, const Var& W
 // slope >= 0 (0: ReLU, 1: identity); b may be undefined. Equals linear(x, W, b, leaky_relu, slope)
 // to rounding (bit for bit on the CPU).
 Var leaky_linear(const Var& x, const Var& W, const Var& b, double slope);
+// The same layer over the column concatenation of `parts` (the discriminator's input [profile,
+// cell embedding, drug embedding]): the forward is leaky_linear(concat_cols(parts), W, b, slope)
+// bit for bit; the backward computes each part's gradient from that part's columns of W only
+// (kernels/gemm.h, gemm_ld), so a part that needs none (the data in D's step, D's frozen
+// embeddings in G's step) costs no GEMM.
+Var leaky_linear_cat(const std::vector<Var>& parts, const Var& W, const Var& b, double slope);
 
 }  // namespace gripcu::ag
 

@@ -4,7 +4,10 @@
 // passed twice gets its two contributions written then added in that order.
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
+#include "kernels/concat.h"
+#include "kernels/elementwise.h"
 #include "kernels/film_residual.h"
+#include "kernels/gemm.h"
 #include "kernels/leaky_mlp.h"
 
 namespace gripcu::ag {
@@ -124,6 +127,102 @@ Var leaky_linear(const Var& x, const Var& W, const Var& b, double slope) {
             kernels::leaky_linear_backward_cuda(n, in, out, xi->value.data<T>(), wi->value.data<T>(), yv.data<T>(),
                                                 dy.data<T>(), T(slope), gx, gW, gb, ws.raw(), kernels::kLeakyMlpDefault,
                                                 stream));
+      });
+    });
+  }
+  return Var::from_impl(o);
+}
+
+Var leaky_linear_cat(const std::vector<Var>& parts, const Var& W, const Var& b, double slope) {
+  const char* op = "leaky_linear_cat";
+  GRIPCU_CHECK(!parts.empty(), op, ": no inputs");
+  const int64_t n = parts[0].dim(0);
+  int64_t in = 0;
+  for (const auto& p : parts) {
+    check_ndim(op, p.value(), 2);
+    GRIPCU_CHECK(p.dim(0) == n, op, ": row counts differ: ", parts[0].value().describe(), " and ", p.value().describe());
+    check_same_device(op, parts[0].value(), p.value());
+    check_dtype(op, p.value(), parts[0].dtype());
+    in += p.dim(1);
+  }
+  check_ndim(op, W.value(), 2);
+  GRIPCU_CHECK(W.dim(1) == in, op, ": the parts have ", in, " columns in all but the weight is ", W.value().describe());
+  check_same_device(op, parts[0].value(), W.value());
+  check_dtype(op, W.value(), parts[0].dtype());
+  const bool has_b = b.defined();
+  const int64_t out = W.dim(0);
+  if (has_b) check_param(op, "bias", b, parts[0], {out});
+  GRIPCU_CHECK(slope >= 0, op, ": slope must be >= 0, got ", slope);
+  const Device dev = W.device();
+  const DType dt = W.dtype();
+  // The concatenated input (kept: dW needs it), then the fused layer, exactly as leaky_linear.
+  Tensor x = Tensor::empty({n, in}, dt, dev), y = Tensor::empty({n, out}, dt, dev);
+  GRIPCU_FLOAT_TYPES(dt, T, {
+    int64_t off = 0;
+    for (const auto& p : parts) {
+      const int64_t w = p.dim(1);
+      GRIPCU_DEVICE_CALL(dev, kernels::copy_cols_cpu<T>(n, w, p.value().data<T>(), w, x.data<T>() + off, in, false),
+                         kernels::copy_cols_cuda(n, w, p.value().data<T>(), w, x.data<T>() + off, in, false, stream));
+      off += w;
+    }
+    const T* bp = has_b ? b.value().data<T>() : nullptr;
+    GRIPCU_DEVICE_CALL(dev,
+        kernels::leaky_linear_forward_cpu<T>(n, in, out, x.data<T>(), W.value().data<T>(), bp, T(slope), y.data<T>()),
+        kernels::leaky_linear_forward_cuda(n, in, out, x.data<T>(), W.value().data<T>(), bp, T(slope), y.data<T>(),
+                                           kernels::kLeakyMlpDefault, stream));
+  });
+  auto o = make_output(y, {&W, &b}, std::string(op) + " " + y.describe());
+  if (grad_enabled())
+    for (const auto& p : parts) o->requires_grad = o->requires_grad || p.requires_grad();
+  if (o->requires_grad) {
+    std::vector<std::shared_ptr<VarImpl>> ins;
+    for (const auto& p : parts) ins.push_back(p.impl());
+    auto wi = W.impl(), bi = has_b ? b.impl() : nullptr;
+    std::weak_ptr<VarImpl> ow = o;  // the node owns the output; a weak ref avoids a self-cycle
+    tape().record(o, [ins, x, wi, bi, ow, slope, n, in, out, dev](const Tensor& dy) {
+      const Tensor& yv = ow.lock()->value;
+      GRIPCU_FLOAT_TYPES(dy.dtype(), T, {
+        // dW, db: the fused kernel (write order dW, db), without its dx.
+        const kernels::GradOut<T> gW = grad_out<T>(wi);
+        const kernels::GradOut<T> gb = bi ? grad_out<T>(bi) : kernels::GradOut<T>{};
+        if (gW || gb) {
+          Tensor ws = scratch(kernels::leaky_linear_backward_workspace_bytes(n, out, sizeof(T)), dy.dtype(), dev);
+          GRIPCU_DEVICE_CALL(dev,
+              kernels::leaky_linear_backward_cpu<T>(n, in, out, x.data<T>(), wi->value.data<T>(), yv.data<T>(),
+                                                    dy.data<T>(), T(slope), {}, gW, gb, ws.raw()),
+              kernels::leaky_linear_backward_cuda(n, in, out, x.data<T>(), wi->value.data<T>(), yv.data<T>(),
+                                                  dy.data<T>(), T(slope), {}, gW, gb, ws.raw(),
+                                                  kernels::kLeakyMlpDefault, stream));
+        }
+        // Each part that wants a gradient: d part = dz W[:, its columns], dz = the activation's
+        // derivative applied to dy (as the fused kernel computes it: y > 0 iff z > 0).
+        bool any = false;
+        for (const auto& p : ins) any = any || p->requires_grad;
+        if (!any) return;
+        const T* dz = dy.data<T>();
+        Tensor dzt;
+        if (slope != 1.0) {
+          dzt = Tensor::empty({n, out}, dy.dtype(), dev);
+          GRIPCU_DEVICE_CALL(dev,
+              kernels::act_backward_cpu<T>(kernels::Act::leaky_relu, n * out, yv.data<T>(), yv.data<T>(), dy.data<T>(),
+                                           dzt.data<T>(), T(slope), false),
+              kernels::act_backward_cuda(kernels::Act::leaky_relu, n * out, yv.data<T>(), yv.data<T>(), dy.data<T>(),
+                                         dzt.data<T>(), T(slope), false, stream));
+          dz = dzt.data<T>();
+        }
+        const T* Wp = wi->value.data<T>();
+        int64_t off = 0;
+        for (const auto& p : ins) {
+          const int64_t w = p->value.dim(1);
+          if (const GradSlot g = grad_slot(p)) {
+            const T beta = g.accumulate ? T(1) : T(0);
+            GRIPCU_DEVICE_CALL(dev,
+                kernels::gemm_ld_cpu<T>(false, false, n, w, out, T(1), dz, out, Wp + off, in, beta, g.grad->data<T>(), w),
+                kernels::gemm_ld_cuda(false, false, n, w, out, T(1), dz, out, Wp + off, in, beta, g.grad->data<T>(), w,
+                                      stream));
+          }
+          off += w;
+        }
       });
     });
   }

@@ -26,6 +26,17 @@ void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, c
                float beta, float* C, const float* bias, Epilogue ep, cudaStream_t stream);
 void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* A, const double* B,
                double beta, double* C, const double* bias, Epilogue ep, cudaStream_t stream);
+// The same product on sub-matrices: lda, ldb, ldc are the row strides (elements) of the stored A,
+// B, C, each >= its stored row length. E.g. dx for the columns [c0, c0 + w) of a layer's input
+// only: gemm_ld(false, false, n, w, out, 1, dz, out, W + c0, in, 0, dx, w). On the CPU a product
+// gives the same bits as gemm() on contiguous copies of the same operands.
+template <typename T>
+void gemm_ld_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                 int64_t ldb, T beta, T* C, int64_t ldc);
+void gemm_ld_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda,
+                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, cudaStream_t stream);
+void gemm_ld_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda,
+                  const double* B, int64_t ldb, double beta, double* C, int64_t ldc, cudaStream_t stream);
 // TF32 tensor-core math for float GEMMs on the GPU: off by default (numerics contract).
 void gemm_set_allow_tf32(bool allow);
 

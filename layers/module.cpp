@@ -59,8 +59,15 @@ void ParamStore::set_trainable(bool on) {
 }
 
 void ParamStore::zero_grad() {
-  grads_.zero_();
-  for (auto& e : entries_) e.var->grad_written = true;
+  for (auto& e : entries_) e.var->grad_written = false;
+}
+
+void ParamStore::settle_grads() const {
+  for (const auto& e : entries_)
+    if (!e.var->grad_written) {
+      e.var->grad.zero_();
+      e.var->grad_written = true;  // zero now: later contributions add
+    }
 }
 
 const ParamStore::Entry& ParamStore::entry(const std::string& name) const {

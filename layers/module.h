@@ -45,7 +45,10 @@ class ParamStore {
 
   // Frozen parameters record no gradient (their layers skip the weight-gradient GEMMs).
   void set_trainable(bool on);
-  void zero_grad();  // one memset of the gradient slab; every parameter then accumulates
+  // Starts a new gradient: no memset; each parameter's first contribution in the next backward
+  // writes its gradient (autograd's write-then-add), and grads() zeroes any parameter that no
+  // backward reached, so the slab always reads as if it had been zeroed.
+  void zero_grad();
   const std::vector<Entry>& entries() const { return entries_; }
   const Entry& entry(const std::string& name) const;  // throws naming the missing parameter
   Var param(const std::string& name) const;
@@ -53,11 +56,12 @@ class ParamStore {
   DType dtype() const { return dtype_; }
   Device device() const { return values_.device(); }
   Tensor& values() { return values_; }  // [numel] slab
-  Tensor& grads() { return grads_; }
+  Tensor& grads() { settle_grads(); return grads_; }
   const Tensor& values() const { return values_; }
-  const Tensor& grads() const { return grads_; }
+  const Tensor& grads() const { settle_grads(); return grads_; }
 
  private:
+  void settle_grads() const;  // zero the gradients of parameters not written since zero_grad()
   DType dtype_;
   std::vector<Entry> entries_;
   int64_t total_ = 0;

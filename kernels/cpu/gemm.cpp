@@ -12,21 +12,25 @@ namespace gripcu::kernels {
 
 template <typename T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Strided views (a row stride of ld elements): the same Eigen product as on a contiguous matrix.
+using Stride = Eigen::OuterStride<>;
 template <typename T>
-using Map = Eigen::Map<RowMat<T>>;
+using SMap = Eigen::Map<RowMat<T>, Eigen::Unaligned, Stride>;
 template <typename T>
-using CMap = Eigen::Map<const RowMat<T>>;
+using CSMap = Eigen::Map<const RowMat<T>, Eigen::Unaligned, Stride>;
 
 namespace cpu_detail {
 
 template <typename T>
-void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
-                    TileFn epi, void* ctx) {
+void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                    int64_t ldb, T beta, T* C, int64_t ldc, TileFn epi, void* ctx) {
   GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
   if (m == 0 || n == 0) return;
-  Map<T> c(C, m, n);
-  CMap<T> a(A, ta ? k : m, ta ? m : k);
-  CMap<T> b(B, tb ? n : k, tb ? k : n);
+  GRIPCU_CHECK(lda >= (ta ? m : k) && ldb >= (tb ? k : n) && ldc >= n, "gemm: row strides lda=", lda, " ldb=", ldb,
+               " ldc=", ldc, " too small for m=", m, " n=", n, " k=", k);
+  SMap<T> c(C, m, n, Stride(ldc));
+  CSMap<T> a(A, ta ? k : m, ta ? m : k, Stride(lda));
+  CSMap<T> b(B, tb ? n : k, tb ? k : n, Stride(ldb));
   // Fixed output tiles, one thread each: every tile is the same Eigen sub-problem whatever the
   // thread count, so the bits do not depend on --threads. beta, the product and the epilogue of a
   // tile all run on its thread while the tile is in cache.
@@ -50,10 +54,10 @@ void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, 
   });
 }
 
-template void gemm_tiled_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float,
-                                    float*, TileFn, void*);
-template void gemm_tiled_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, const double*,
-                                     double, double*, TileFn, void*);
+template void gemm_tiled_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                                    int64_t, float, float*, int64_t, TileFn, void*);
+template void gemm_tiled_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                     const double*, int64_t, double, double*, int64_t, TileFn, void*);
 
 }  // namespace cpu_detail
 
@@ -64,7 +68,7 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
   if (m == 0 || n == 0) return;
   GRIPCU_CHECK(ep == Epilogue::none || bias != nullptr, "gemm: bias epilogue without a bias");
   if (ep == Epilogue::none) {
-    cpu_detail::gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, B, beta, C, nullptr, nullptr);
+    cpu_detail::gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, ta ? m : k, B, tb ? k : n, beta, C, n, nullptr, nullptr);
     return;
   }
   const bool relu = ep == Epilogue::bias_relu;
@@ -85,6 +89,16 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
     }
   });
 }
+
+template <typename T>
+void gemm_ld_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                 int64_t ldb, T beta, T* C, int64_t ldc) {
+  cpu_detail::gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, nullptr);
+}
+template void gemm_ld_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                                 int64_t, float, float*, int64_t);
+template void gemm_ld_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                  const double*, int64_t, double, double*, int64_t);
 
 #ifndef GRIPCU_HAVE_CUDA
 // TF32 only concerns GPU GEMMs (kernels/cuda/gemm.cu defines this in CUDA builds); a CPU-only

@@ -27,16 +27,17 @@ inline int64_t gemm_tile_cols(int64_t m, int64_t n) {
 
 using TileFn = void (*)(void* ctx, int64_t r0, int64_t c0, int64_t rows, int64_t cols);
 
+// lda, ldb, ldc: row strides of the stored A, B, C (kernels/gemm.h, gemm_ld).
 template <typename T>
-void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
-                    TileFn epi, void* ctx);
+void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                    int64_t ldb, T beta, T* C, int64_t ldc, TileFn epi, void* ctx);
 
 // Convenience: any callable f(r0, c0, rows, cols) as the epilogue.
 template <typename T, typename F>
 void gemm_tiled(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
                 F&& f) {
   using Fn = std::remove_reference_t<F>;
-  gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, B, beta, C,
+  gemm_tiled_cpu<T>(ta, tb, m, n, k, alpha, A, ta ? m : k, B, tb ? k : n, beta, C, n,
                     [](void* c, int64_t r0, int64_t c0, int64_t rs, int64_t cs) { (*static_cast<Fn*>(c))(r0, c0, rs, cs); },
                     const_cast<void*>(static_cast<const void*>(&f)));
 }

@@ -89,17 +89,19 @@ struct LtDescs {
 };
 
 using AlgoKey = std::tuple<int /*dev*/, int /*compute*/, int /*data type*/, bool, bool, int64_t, int64_t, int64_t,
-                           int /*epilogue*/, uint32_t, uint32_t, uint32_t>;
+                           int /*epilogue*/, uint32_t, uint32_t, uint32_t, int64_t /*lda*/, int64_t /*ldb*/,
+                           int64_t /*ldc*/>;
 struct AlgoEntry {
   bool found = false;
   cublasLtMatmulAlgo_t algo{};
 };
 
 // Runs C = alpha op(A) op(B) + beta C (+ fused epilogue `ep`) with cuBLASLt. Returns false, having
-// done nothing, when cuBLASLt offers no algorithm for this problem and epilogue.
+// done nothing, when cuBLASLt offers no algorithm for this problem and epilogue. lda, ldb, ldc are
+// the row strides of the stored row-major A, B, C (the column-major leading dimensions).
 template <typename T>
-bool lt_matmul(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
-               const T* bias, Epilogue ep, cudaStream_t s) {
+bool lt_matmul(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+               int64_t ldb, T beta, T* C, int64_t ldc, const T* bias, Epilogue ep, cudaStream_t s) {
   constexpr bool is_f64 = std::is_same_v<T, double>;
   const cudaDataType_t dt = is_f64 ? CUDA_R_64F : CUDA_R_32F;
   const cublasComputeType_t ct =
@@ -123,13 +125,13 @@ bool lt_matmul(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const
   // Stored shapes in column-major terms (rows, cols, leading dimension).
   const uint64_t a_rows = tb ? k : n, a_cols = tb ? n : k;  // B's buffer
   const uint64_t b_rows = ta ? m : k, b_cols = ta ? k : m;  // A's buffer
-  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.a, dt, a_rows, a_cols, static_cast<int64_t>(a_rows)));
-  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.b, dt, b_rows, b_cols, static_cast<int64_t>(b_rows)));
-  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.c, dt, n, m, n));
+  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.a, dt, a_rows, a_cols, ldb));
+  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.b, dt, b_rows, b_cols, lda));
+  GRIPCU_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.c, dt, n, m, ldc));
 
   const uint32_t al_a = alignment_of(B), al_b = alignment_of(A), al_c = alignment_of(C);
   const AlgoKey key{dev, static_cast<int>(ct), static_cast<int>(dt), ta, tb, m, n, k, static_cast<int>(ep),
-                    al_a, al_b, al_c};
+                    al_a, al_b, al_c, lda, ldb, ldc};
   static std::mutex cache_mu;
   static std::map<AlgoKey, AlgoEntry> cache;
   AlgoEntry entry;
@@ -203,16 +205,46 @@ void gemm_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const
   // Fuse only with a 16-byte aligned bias: the heuristic cannot be told the bias alignment, and a
   // vectorized epilogue load on an offset view would fault.
   const bool bias_aligned = reinterpret_cast<uintptr_t>(bias) % 16 == 0;
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
   if (ep != Epilogue::none && beta == T(0) && bias_aligned &&
-      lt_matmul(ta, tb, m, n, k, alpha, A, B, beta, C, bias, ep, s))
+      lt_matmul(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, n, bias, ep, s))
     return;
   // Plain product, then (if an epilogue was asked for) the separate bias/ReLU pass.
-  GRIPCU_CHECK(lt_matmul(ta, tb, m, n, k, alpha, A, B, beta, C, static_cast<const T*>(nullptr), Epilogue::none, s),
+  GRIPCU_CHECK(lt_matmul(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, n, static_cast<const T*>(nullptr),
+                         Epilogue::none, s),
                "gemm: cuBLASLt has no algorithm for m=", m, " n=", n, " k=", k, " ta=", ta, " tb=", tb);
   if (ep != Epilogue::none) launch_map(m * n, EpilogueMap<T, false>{n, T(1), C, ep_bias, relu}, s);
 }
 
+template <typename T>
+void gemm_ld_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                  int64_t ldb, T beta, T* C, int64_t ldc, cudaStream_t s) {
+  GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
+  if (m == 0 || n == 0) return;
+  GRIPCU_CHECK(lda >= (ta ? m : k) && ldb >= (tb ? k : n) && ldc >= n, "gemm: row strides lda=", lda, " ldb=", ldb,
+               " ldc=", ldc, " too small for m=", m, " n=", n, " k=", k);
+  if (k == 0) {  // C = beta C; the elementwise pass walks a contiguous C
+    if (beta == T(1)) return;
+    GRIPCU_CHECK(ldc == n, "gemm: k = 0 with a strided C (ldc=", ldc, ", n=", n, ") is not supported");
+    launch_map(m * n, EpilogueMap<T, true>{n, beta, C, static_cast<const T*>(nullptr), false}, s);
+    return;
+  }
+  GRIPCU_CHECK(lt_matmul(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, static_cast<const T*>(nullptr),
+                         Epilogue::none, s),
+               "gemm: cuBLASLt has no algorithm for m=", m, " n=", n, " k=", k, " ta=", ta, " tb=", tb, " lda=", lda,
+               " ldb=", ldb, " ldc=", ldc);
+}
+
 }  // namespace
+
+void gemm_ld_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda,
+                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, cudaStream_t stream) {
+  gemm_ld_impl(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, stream);
+}
+void gemm_ld_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda,
+                  const double* B, int64_t ldb, double beta, double* C, int64_t ldc, cudaStream_t stream) {
+  gemm_ld_impl(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, stream);
+}
 
 void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, const float* B,
                float beta, float* C, const float* bias, Epilogue ep, cudaStream_t stream) {

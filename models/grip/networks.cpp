@@ -43,8 +43,12 @@ Discriminator::Discriminator(nn::ParamStore& s, const ModelConfig& c)
 Var Discriminator::operator()(const Var& profile, const Tensor& cells, const Tensor& drugs) const {
   // Each layer one fused GEMM + bias + LeakyReLU (kernels/leaky_mlp.h); the logit layer is the same
   // kernel with slope 1 (the identity). Parameters stay mlp.<i>.weight / .bias.
-  Var h = ag::concat_cols({profile, cell_emb(cells), drug_emb(drugs)});
-  for (size_t i = 0; i < mlp.layers.size(); ++i) {
+  // The first layer reads [profile, cell embedding, drug embedding] as one concatenated input; its
+  // backward gives each part only its own columns' gradient (ag::leaky_linear_cat).
+  const nn::Linear& l0 = mlp.layers[0];
+  Var h = ag::leaky_linear_cat({profile, cell_emb(cells), drug_emb(drugs)}, l0.weight, l0.bias,
+                               mlp.layers.size() > 1 ? cfg.leaky_slope : 1.0);
+  for (size_t i = 1; i < mlp.layers.size(); ++i) {
     const nn::Linear& l = mlp.layers[i];
     h = ag::leaky_linear(h, l.weight, l.bias, i + 1 < mlp.layers.size() ? cfg.leaky_slope : 1.0);
   }

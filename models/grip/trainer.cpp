@@ -59,11 +59,27 @@ StepLosses GanTrainer::body(const Tensor& rows, const Tensor& cells, const Tenso
   auto g_graph = ag::tape().take();
 
   StepLosses out;
-  // Discriminator step on the detached fake.
+  // Discriminator step on the detached fake. D(y) and D(fake) run as one pass over the 2b rows
+  // [y; fake] (one GEMM per layer, dW summed over both halves inside it); the loss is still
+  // BCE(D(y), 1) + BCE(D(fake), 0), each a mean over its b rows.
   m_.dstore.zero_grad();
-  const Var fake_detached(fake.value());
-  out.d_loss = ag::add(ag::bce_with_logits((*m_.D)(y, cells, drugs), ones),
-                       ag::bce_with_logits((*m_.D)(fake_detached, cells, drugs), zeros));
+  const int64_t b = rows.dim(0), g = m_.mcfg.genes;
+  const Device dev = m_.device;
+  Tensor both = Tensor::empty({2 * b, g}, fake.dtype(), dev);
+  Tensor cells2 = Tensor::empty({2 * b}, DType::i64, dev), drugs2 = Tensor::empty({2 * b}, DType::i64, dev);
+  {
+    const size_t half = static_cast<size_t>(b * g) * dtype_size(fake.dtype()), ib = static_cast<size_t>(b) * sizeof(int64_t);
+    auto* bp = static_cast<char*>(both.raw());
+    mem_copy(dev, bp, dev, y.value().raw(), half);
+    mem_copy(dev, bp + half, dev, fake.value().raw(), half);
+    for (auto [dst, src] : {std::pair{&cells2, &cells}, std::pair{&drugs2, &drugs}}) {
+      mem_copy(dev, dst->raw(), dev, src->raw(), ib);
+      mem_copy(dev, static_cast<char*>(dst->raw()) + ib, dev, src->raw(), ib);
+    }
+  }
+  const Var logits = (*m_.D)(Var(both), cells2, drugs2);
+  out.d_loss = ag::add(ag::bce_with_logits(ag::slice_rows(logits, 0, b), ones),
+                       ag::bce_with_logits(ag::slice_rows(logits, b, b), zeros));
   ag::backward(out.d_loss);
   m_.opt_d->step();
 

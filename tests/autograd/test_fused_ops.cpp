@@ -5,6 +5,7 @@
 // of generic ops they replace (bit for bit on the CPU: same kernels, same order).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -71,6 +72,61 @@ TEST(FusedOpsGradcheck, LeakyLinearStack) {
     h = leaky_linear(h, v[3], v[4], 0.2);
     return mean(leaky_linear(h, v[5], v[6], 1.0));
   }, in));
+}
+
+TEST(FusedOpsGradcheck, LeakyLinearCatEveryPartAndSlope) {
+  // Three parts of widths 4, 2, 3 (a profile and two embeddings) into 5 units.
+  for (double slope : {0.2, 1.0}) {
+    SCOPED_TRACE("slope " + std::to_string(slope));
+    const std::vector<Tensor> in = {random_tensor({6, 4}, 71, DType::f64, -2, 2), random_tensor({6, 2}, 72, DType::f64, -2, 2),
+                                    random_tensor({6, 3}, 73, DType::f64, -2, 2), random_tensor({5, 9}, 74),
+                                    random_tensor({5}, 75), random_tensor({6, 5}, 76)};
+    expect_ok(gradcheck([&](const std::vector<Var>& v) {
+      return sum(mul(leaky_linear_cat({v[0], v[1], v[2]}, v[3], v[4], slope), v[5]));
+    }, in));
+  }
+}
+
+TEST(FusedOpsGradcheck, LeakyLinearCatWithPartsThatNeedNoGradient) {
+  // The discriminator's two steps: the data part constant (D step), or W, b and the embedding
+  // parts constant (G step, D frozen); the remaining variables' gradients must still be right.
+  const Tensor data = random_tensor({6, 4}, 81, DType::f64, -2, 2), emb = random_tensor({6, 3}, 82, DType::f64, -2, 2);
+  const Tensor W = random_tensor({5, 7}, 83), b = random_tensor({5}, 84);
+  expect_ok(gradcheck([&](const std::vector<Var>& v) {
+    return sum(mul(leaky_linear_cat({Var(data), v[0]}, v[1], v[2], 0.2), v[3]));
+  }, {emb, W, b, random_tensor({6, 5}, 85)}));
+  expect_ok(gradcheck([&](const std::vector<Var>& v) {
+    return sum(mul(leaky_linear_cat({v[0], Var(emb)}, Var(W), Var(b), 0.2), v[1]));
+  }, {data, random_tensor({6, 5}, 86)}));
+}
+
+TEST(FusedOps, LeakyLinearCatEqualsConcatThenLeakyLinearOnCpu) {
+  // Forward, dW and db: the same kernels on the same concatenated input, bit for bit. Each part's
+  // gradient is the same sums from a GEMM of that part's width instead of the full one, which Eigen
+  // may block differently: equal to float rounding (a wrong column block would be off by O(1)).
+  const std::vector<Tensor> in = {random_tensor({9, 300}, 91, DType::f32, -2, 2), random_tensor({9, 40}, 92, DType::f32, -2, 2),
+                                  random_tensor({9, 40}, 93, DType::f32, -2, 2), random_tensor({130, 380}, 94, DType::f32, -0.1, 0.1),
+                                  random_tensor({130}, 95, DType::f32, -0.1, 0.1)};
+  const Tensor w = random_tensor({9, 130}, 96, DType::f32);
+  auto run = [&](bool cat, std::vector<Tensor>& grads) {
+    std::vector<Var> v;
+    for (const auto& t : in) v.emplace_back(t.clone(), true);
+    const Var y = cat ? leaky_linear_cat({v[0], v[1], v[2]}, v[3], v[4], 0.2)
+                      : leaky_linear(concat_cols({v[0], v[1], v[2]}), v[3], v[4], 0.2);
+    backward(sum(mul(y, Var(w))));
+    for (const auto& x : v) grads.push_back(x.grad().clone());
+    return y.value().clone();
+  };
+  std::vector<Tensor> gf, gc;
+  const Tensor yf = run(true, gf), yc = run(false, gc);
+  EXPECT_EQ(std::memcmp(yf.raw(), yc.raw(), yf.nbytes()), 0) << "forward";
+  EXPECT_EQ(std::memcmp(gf[3].raw(), gc[3].raw(), gf[3].nbytes()), 0) << "dW";
+  EXPECT_EQ(std::memcmp(gf[4].raw(), gc[4].raw(), gf[4].nbytes()), 0) << "db";
+  for (size_t i = 0; i < 3; ++i) {
+    const auto a = gf[i].to_vector<float>(), c = gc[i].to_vector<float>();
+    for (size_t e = 0; e < a.size(); ++e)
+      ASSERT_NEAR(a[e], c[e], 1e-6 * (1 + std::abs(c[e]))) << "gradient of part " << i << ", element " << e;
+  }
 }
 
 TEST(FusedOps, FilmResidualEqualsTheChainBitForBitOnCpu) {

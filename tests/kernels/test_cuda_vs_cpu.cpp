@@ -29,7 +29,7 @@
 
 // Every test, by name (F32 / F64 per dtype); the non-CUDA build defines each as a skip.
 #define GRIPCU_CUDA_VS_CPU_TESTS(X)                                                                   \
-  X(GemmF32) X(GemmF64) X(GemmTf32) X(ElementwiseF32) X(ElementwiseF64) X(ReduceF32) X(ReduceF64)     \
+  X(GemmF32) X(GemmF64) X(GemmTf32) X(GemmLdF32) X(GemmLdF64) X(ElementwiseF32) X(ElementwiseF64) X(ReduceF32) X(ReduceF64)     \
   X(LossF32) X(LossF64) X(EmbeddingF32) X(EmbeddingF64) X(ConcatF32) X(ConcatF64) X(FilmF32)          \
   X(FilmF64) X(GrlF32) X(GrlF64) X(AdamF32) X(AdamF64) X(SgdF32) X(SgdF64) X(RandomF32) X(RandomF64) \
   X(Permutation)
@@ -196,6 +196,43 @@ void run_gemm(bool tf32) {
 TEST_F(CudaVsCpu, GemmF32) { run_gemm<float>(false); }
 TEST_F(CudaVsCpu, GemmF64) { run_gemm<double>(false); }
 TEST_F(CudaVsCpu, GemmTf32) { run_gemm<float>(true); }
+
+// gemm_ld: sub-matrices with row strides larger than their rows (the dx of one input part of a
+// layer reads a column block of W), every transpose combination, beta 0 and 1; the window of C
+// only is written. Tolerance as for gemm: 2 (k + 2) eps * sum |a b| (+ |beta c|).
+template <typename T>
+void run_gemm_ld() {
+  const int64_t m = 70, n = 37, k = 300;
+  uint64_t seed = 900;
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (double beta_d : {0.0, 1.0}) {
+        const T beta = static_cast<T>(beta_d);
+        const int64_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        const int64_t lda = ac + 13, ldb = bc + 5, ldc = n + 9, oa = 3, ob = 7, oc = 2;
+        const auto A = rand_vec<T>(ar * lda, ++seed), B = rand_vec<T>(br * ldb, ++seed), C0 = rand_vec<T>(m * ldc, ++seed);
+        std::vector<T> want = C0;
+        gemm_ld_cpu<T>(ta, tb, m, n, k, T(1), A.data() + oa, lda, B.data() + ob, ldb, beta, want.data() + oc, ldc);
+        Tensor dA = to_gpu(A), dB = to_gpu(B), dC = to_gpu(C0);
+        gemm_ld_cuda(ta, tb, m, n, k, T(1), dA.data<T>() + oa, lda, dB.data<T>() + ob, ldb, beta, dC.data<T>() + oc, ldc, gs());
+        const auto got = to_host<T>(dC);
+        const double u = eps<T>() * 2.0 * static_cast<double>(k + 2);
+        const std::string what = "gemm_ld ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) + " beta=" + std::to_string(beta_d);
+        expect_close(got, want, [&](size_t e) {
+          const int64_t i = static_cast<int64_t>(e) / ldc, j = static_cast<int64_t>(e) % ldc - oc;
+          if (j < 0 || j >= n) return 0.0;  // outside the window: untouched on both
+          double s = 0;
+          for (int64_t l = 0; l < k; ++l) {
+            const double a = ta ? A[static_cast<size_t>(oa + l * lda + i)] : A[static_cast<size_t>(oa + i * lda + l)];
+            const double b = tb ? B[static_cast<size_t>(ob + j * ldb + l)] : B[static_cast<size_t>(ob + l * ldb + j)];
+            s += std::abs(a * b);
+          }
+          return u * (s + std::abs(beta_d * C0[e])) + 1e-300;
+        }, what);
+      }
+}
+TEST_F(CudaVsCpu, GemmLdF32) { run_gemm_ld<float>(); }
+TEST_F(CudaVsCpu, GemmLdF64) { run_gemm_ld<double>(); }
 
 // ============================= elementwise =============================
 template <typename T>

@@ -1,9 +1,12 @@
 // gemm_cpu (float and double) vs a float64 triple-loop reference: all four transpose combinations,
-// the three epilogues, alpha/beta, k == 0, empty outputs, shapes that straddle the 64 x 256 tiles.
+// the three epilogues, alpha/beta, k == 0, empty outputs, shapes that straddle the 64 x 256 tiles;
+// gemm_ld on sub-matrices gives the bits of gemm on contiguous copies.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -154,6 +157,48 @@ TEST(GemmCpuDeterminism, SameBitsWithOneAndTwoThreads) {
     gemm_cpu<float>(false, true, m, n, k, 1.f, A.data(), B.data(), 0.f, c2.data(), bias.data(), Epilogue::bias_relu);
   }
   EXPECT_TRUE(test::bit_equal(c1, c2, "gemm 1 vs 2 threads"));
+}
+
+// Sub-matrices (row strides larger than the rows, operands starting mid-row) against gemm on
+// contiguous copies of the same sub-matrices: every bit equal, every transpose combination, beta
+// 0 (C holds NaN outside and inside: nothing may read it) and beta 1.
+TEST(GemmLdCpu, SubMatricesGiveTheBitsOfContiguousCopies) {
+  const int64_t m = 70, n = 37, k = 300;  // n < 64: the dx of one input part of a layer
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (float beta : {0.f, 1.f}) {
+        const int64_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        const int64_t lda = ac + 13, ldb = bc + 5, ldc = n + 9, oa = 3, ob = 7, oc = 2;
+        const auto bigA = random_vec<float>(ar * lda, 61), bigB = random_vec<float>(br * ldb, 62);
+        auto bigC = random_vec<float>(m * ldc, 63);
+        if (beta == 0.f) std::fill(bigC.begin(), bigC.end(), std::nanf(""));
+        std::vector<float> A(static_cast<size_t>(ar * ac)), B(static_cast<size_t>(br * bc)), C(static_cast<size_t>(m * n));
+        for (int64_t i = 0; i < ar; ++i)
+          for (int64_t j = 0; j < ac; ++j) A[static_cast<size_t>(i * ac + j)] = bigA[static_cast<size_t>(i * lda + oa + j)];
+        for (int64_t i = 0; i < br; ++i)
+          for (int64_t j = 0; j < bc; ++j) B[static_cast<size_t>(i * bc + j)] = bigB[static_cast<size_t>(i * ldb + ob + j)];
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) C[static_cast<size_t>(i * n + j)] = bigC[static_cast<size_t>(i * ldc + oc + j)];
+        const std::vector<float> outside = bigC;
+        gemm_cpu<float>(ta, tb, m, n, k, 0.5f, A.data(), B.data(), beta, C.data());
+        gemm_ld_cpu<float>(ta, tb, m, n, k, 0.5f, bigA.data() + oa, lda, bigB.data() + ob, ldb, beta, bigC.data() + oc, ldc);
+        std::vector<float> got(C.size());
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) got[static_cast<size_t>(i * n + j)] = bigC[static_cast<size_t>(i * ldc + oc + j)];
+        const std::string what = "ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) + " beta=" + std::to_string(beta);
+        EXPECT_TRUE(test::bit_equal(got, C, what));
+        EXPECT_FALSE(std::isnan(got[0])) << what;
+        // Nothing outside the window was written.
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < ldc; ++j)
+            if (j < oc || j >= oc + n) {
+              const size_t e = static_cast<size_t>(i * ldc + j);
+              ASSERT_TRUE(std::memcmp(&bigC[e], &outside[e], sizeof(float)) == 0) << what << ": wrote (" << i << ", " << j << ")";
+            }
+      }
+  std::vector<float> a(12), b(12), c(12);
+  EXPECT_THROW(gemm_ld_cpu<float>(false, false, 3, 4, 3, 1.f, a.data(), 2, b.data(), 4, 0.f, c.data(), 4), Error);  // lda < k
+  EXPECT_THROW(gemm_ld_cpu<float>(false, false, 3, 4, 3, 1.f, a.data(), 3, b.data(), 4, 0.f, c.data(), 3), Error);  // ldc < n
 }
 
 }  // namespace

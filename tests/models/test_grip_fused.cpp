@@ -1,8 +1,10 @@
 // The GRIP-Lung networks run the fused kernels (generator: film_residual; discriminator:
-// leaky_linear per layer). They must compute what the chain of generic ops computes: on the CPU
-// bit for bit (the fused CPU kernels run the same arithmetic in the same order, and the test builds
-// the chain in the networks' op order), outputs and every parameter gradient; and on a GPU the
-// CUDA networks must match the CPU ones (skipped without a device).
+// leaky_linear_cat, then leaky_linear per layer). They must compute what the chain of generic ops
+// computes: on the CPU the outputs bit for bit (the fused CPU kernels run the same arithmetic in
+// the same order, and the test builds the chain in the networks' op order) and every parameter
+// gradient to float rounding (the discriminator's first layer gives each input part the gradient
+// from its own columns of W: the same sums from a narrower GEMM, which Eigen may block otherwise);
+// and on a GPU the CUDA networks must match the CPU ones (skipped without a device).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -104,12 +106,16 @@ TEST(GripFusedNetworks, ParameterNamesAndShapesAreUnchanged) {
   EXPECT_EQ(nets.ds.entry("discriminator.mlp.2.weight").shape, (Shape{1, c.d_hidden2}));
 }
 
-TEST(GripFusedNetworks, CpuEqualsTheGenericChainBitForBit) {
+TEST(GripFusedNetworks, CpuEqualsTheGenericChain) {
   Nets nets(Device::cpu());
   const NetOut fused = nets.run(true, Device::cpu());
   const NetOut chain = nets.run(false, Device::cpu());
   EXPECT_TRUE(same_bits(fused.out, chain.out)) << "outputs differ";
-  EXPECT_TRUE(same_bits(fused.gparams, chain.gparams)) << "parameter gradients differ";
+  ASSERT_EQ(fused.gparams.size(), chain.gparams.size());
+  // float32 sums of at most G + 2e = 53 or hidden = 70 terms: reordering moves ~1e-7 relative; a
+  // wrong column block of W would be off by O(1).
+  for (size_t i = 0; i < fused.gparams.size(); ++i)
+    ASSERT_NEAR(fused.gparams[i], chain.gparams[i], 1e-6 * (1 + std::fabs(chain.gparams[i]))) << "gradient " << i;
   // Not vacuous: every parameter tensor got a gradient somewhere.
   double s = 0;
   for (float v : fused.gparams) s += std::fabs(v);
