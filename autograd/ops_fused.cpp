@@ -9,6 +9,7 @@
 #include "kernels/film_residual.h"
 #include "kernels/gemm.h"
 #include "kernels/leaky_mlp.h"
+#include "kernels/reduce.h"
 
 namespace gripcu::ag {
 
@@ -182,23 +183,13 @@ Var leaky_linear_cat(const std::vector<Var>& parts, const Var& W, const Var& b, 
     tape().record(o, [ins, x, wi, bi, ow, slope, n, in, out, dev](const Tensor& dy) {
       const Tensor& yv = ow.lock()->value;
       GRIPCU_FLOAT_TYPES(dy.dtype(), T, {
-        // dW, db: the fused kernel (write order dW, db), without its dx.
-        const kernels::GradOut<T> gW = grad_out<T>(wi);
-        const kernels::GradOut<T> gb = bi ? grad_out<T>(bi) : kernels::GradOut<T>{};
-        if (gW || gb) {
-          Tensor ws = scratch(kernels::leaky_linear_backward_workspace_bytes(n, out, sizeof(T)), dy.dtype(), dev);
-          GRIPCU_DEVICE_CALL(dev,
-              kernels::leaky_linear_backward_cpu<T>(n, in, out, x.data<T>(), wi->value.data<T>(), yv.data<T>(),
-                                                    dy.data<T>(), T(slope), {}, gW, gb, ws.raw()),
-              kernels::leaky_linear_backward_cuda(n, in, out, x.data<T>(), wi->value.data<T>(), yv.data<T>(),
-                                                  dy.data<T>(), T(slope), {}, gW, gb, ws.raw(),
-                                                  kernels::kLeakyMlpDefault, stream));
-        }
-        // Each part that wants a gradient: d part = dz W[:, its columns], dz = the activation's
-        // derivative applied to dy (as the fused kernel computes it: y > 0 iff z > 0).
-        bool any = false;
-        for (const auto& p : ins) any = any || p->requires_grad;
-        if (!any) return;
+        // Slots in the fused kernel's write order: dW, db, then the parts.
+        const GradSlot gw = grad_slot(wi);
+        const GradSlot gb = bi ? grad_slot(bi) : GradSlot{};
+        std::vector<GradSlot> gp;
+        for (const auto& p : ins) gp.push_back(grad_slot(p));
+        // dz = the activation's derivative applied to dy, as the fused kernel computes it (y > 0 iff
+        // z > 0); the identity (slope 1) is dy itself.
         const T* dz = dy.data<T>();
         Tensor dzt;
         if (slope != 1.0) {
@@ -210,18 +201,34 @@ Var leaky_linear_cat(const std::vector<Var>& parts, const Var& W, const Var& b, 
                                          dzt.data<T>(), T(slope), false, stream));
           dz = dzt.data<T>();
         }
+        if (gb)
+          GRIPCU_DEVICE_CALL(dev, kernels::sum_rows_cpu<T>(n, out, dz, gb.grad->data<T>(), gb.accumulate),
+                             kernels::sum_rows_cuda(n, out, dz, gb.grad->data<T>(), gb.accumulate, stream));
+        // dW = dz^T x and each wanted part's d part = dz W[:, its columns]: independent products,
+        // one parallel pass on the CPU (a part sharing W's buffer is impossible: shapes differ).
+        std::vector<kernels::GemmJob<T>> jobs;
+        if (gw) jobs.push_back({true, false, out, in, n, T(1), dz, x.data<T>(), gw.accumulate ? T(1) : T(0), gw.grad->data<T>()});
         const T* Wp = wi->value.data<T>();
         int64_t off = 0;
-        for (const auto& p : ins) {
-          const int64_t w = p->value.dim(1);
-          if (const GradSlot g = grad_slot(p)) {
-            const T beta = g.accumulate ? T(1) : T(0);
-            GRIPCU_DEVICE_CALL(dev,
-                kernels::gemm_ld_cpu<T>(false, false, n, w, out, T(1), dz, out, Wp + off, in, beta, g.grad->data<T>(), w),
-                kernels::gemm_ld_cuda(false, false, n, w, out, T(1), dz, out, Wp + off, in, beta, g.grad->data<T>(), w,
-                                      stream));
+        for (size_t i = 0; i < ins.size(); ++i) {
+          const int64_t w = ins[i]->value.dim(1);
+          if (gp[i]) {
+            kernels::GemmJob<T> j{false, false, n, w, out, T(1), dz, Wp + off, gp[i].accumulate ? T(1) : T(0),
+                                  gp[i].grad->data<T>()};
+            j.ldb = in;  // W's row stride: the part's column block
+            jobs.push_back(j);
           }
           off += w;
+        }
+        // Parts passed twice share a buffer: then one product at a time, in order.
+        bool shared = false;
+        for (size_t i = 0; i < jobs.size(); ++i)
+          for (size_t k = i + 1; k < jobs.size(); ++k) shared = shared || jobs[i].C == jobs[k].C;
+        const int c = static_cast<int>(jobs.size());
+        for (int i = 0; i < (shared ? c : (c > 0 ? 1 : 0)); ++i) {
+          const kernels::GemmJob<T>* js = jobs.data() + i;
+          const int cnt = shared ? 1 : c;
+          GRIPCU_DEVICE_CALL(dev, kernels::gemm_many_cpu<T>(js, cnt), kernels::gemm_many_cuda(js, cnt, stream));
         }
       });
     });

@@ -63,11 +63,26 @@ Var linear(const Var& x, const Var& W, const Var& b, Act act, double slope) {
               kernels::act_backward_cpu<T>(act, yv.numel(), yv.data<T>(), yv.data<T>(), dy.data<T>(), dpre.data<T>(), T(slope), false),
               kernels::act_backward_cuda(act, yv.numel(), yv.data<T>(), yv.data<T>(), dy.data<T>(), dpre.data<T>(), T(slope), false, stream));
         }
-        if (GradSlot g = grad_slot(wi)) gemm<T>(dev, true, false, out, in, n, dpre, xi->value, g.accumulate ? T(1) : T(0), *g.grad);
-        if (bi) if (GradSlot g = grad_slot(bi))
-          GRIPCU_DEVICE_CALL(dev, kernels::sum_rows_cpu<T>(n, out, dpre.data<T>(), g.grad->data<T>(), g.accumulate),
-                             kernels::sum_rows_cuda(n, out, dpre.data<T>(), g.grad->data<T>(), g.accumulate, stream));
-        if (GradSlot g = grad_slot(xi)) gemm<T>(dev, false, false, n, in, out, dpre, wi->value, g.accumulate ? T(1) : T(0), *g.grad);
+        // Slots in the write order dW, db, dx; dW and dx then run as one pair of products (one
+        // parallel pass on the CPU) unless they share a buffer.
+        const GradSlot gw = grad_slot(wi);
+        const GradSlot gb = bi ? grad_slot(bi) : GradSlot{};
+        const GradSlot gx = grad_slot(xi);
+        if (gb)
+          GRIPCU_DEVICE_CALL(dev, kernels::sum_rows_cpu<T>(n, out, dpre.data<T>(), gb.grad->data<T>(), gb.accumulate),
+                             kernels::sum_rows_cuda(n, out, dpre.data<T>(), gb.grad->data<T>(), gb.accumulate, stream));
+        kernels::GemmJob<T> jobs[2];
+        int count = 0;
+        if (gw) jobs[count++] = {true, false, out, in, n, T(1), dpre.data<T>(), xi->value.data<T>(),
+                                 gw.accumulate ? T(1) : T(0), gw.grad->data<T>()};
+        if (gx) jobs[count++] = {false, false, n, in, out, T(1), dpre.data<T>(), wi->value.data<T>(),
+                                 gx.accumulate ? T(1) : T(0), gx.grad->data<T>()};
+        const bool shared = count == 2 && jobs[0].C == jobs[1].C;
+        for (int i = 0; i < (shared ? 2 : 1) && count > 0; ++i) {
+          const kernels::GemmJob<T>* js = shared ? jobs + i : jobs;
+          const int c = shared ? 1 : count;
+          GRIPCU_DEVICE_CALL(dev, kernels::gemm_many_cpu<T>(js, c), kernels::gemm_many_cuda(js, c, stream));
+        }
       });
     });
   }

@@ -26,6 +26,26 @@ void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, c
                float beta, float* C, const float* bias, Epilogue ep, cudaStream_t stream);
 void gemm_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* A, const double* B,
                double beta, double* C, const double* bias, Epilogue ep, cudaStream_t stream);
+// Independent products in one call: outputs disjoint, no output an input of another job. CPU: all
+// their fixed tiles in one parallel loop (each tile as gemm() computes it: the same bits), so two
+// small products keep the threads busy with one synchronization; CUDA: one cuBLASLt call per job,
+// in order, on the stream. lda, ldb, ldc as in gemm_ld; 0 means contiguous.
+template <typename T>
+struct GemmJob {
+  bool ta = false, tb = false;
+  int64_t m = 0, n = 0, k = 0;
+  T alpha = T(1);
+  const T* A = nullptr;
+  const T* B = nullptr;
+  T beta = T(0);
+  T* C = nullptr;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+};
+template <typename T>
+void gemm_many_cpu(const GemmJob<T>* jobs, int count);
+void gemm_many_cuda(const GemmJob<float>* jobs, int count, cudaStream_t stream);
+void gemm_many_cuda(const GemmJob<double>* jobs, int count, cudaStream_t stream);
+
 // The same product on sub-matrices: lda, ldb, ldc are the row strides (elements) of the stored A,
 // B, C, each >= its stored row length. E.g. dx for the columns [c0, c0 + w) of a layer's input
 // only: gemm_ld(false, false, n, w, out, 1, dz, out, W + c0, in, 0, dx, w). On the CPU a product

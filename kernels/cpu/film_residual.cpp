@@ -115,11 +115,10 @@ void film_residual_backward_cpu(int64_t n, int64_t H, int64_t F, const T* h0, co
       z_[i] = a_[i] > T(0) ? d : T(0);
     }
   });
-  if (g.W2) gemm_cpu<T>(true, false, H, F, n, T(1), dz2, a1, g.W2.accumulate ? T(1) : T(0), g.W2.p);
   if (g.b2) sum_rows_cpu<T>(n, H, dz2, g.b2.p, g.b2.accumulate);
-  if (!need_dz1) return;
-  // dz1 = (dz2 W2) * (a1 > 0): the mask is the GEMM's tile epilogue (da1 is never stored).
-  cpu_detail::gemm_tiled<T>(false, false, n, F, H, T(1), dz2, w.W2, T(0), dz1, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
+  // dW2 and dz1 = (dz2 W2) * (a1 > 0) in one parallel pass (independent products); the mask is
+  // dz1's tile epilogue (da1 is never stored).
+  auto mask1 = [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
     T* const z_ = dz1;
     const T* const a_ = a1;
     const int64_t ld = F;
@@ -131,17 +130,34 @@ void film_residual_backward_cpu(int64_t n, int64_t H, int64_t F, const T* h0, co
         d[j] = a[j] > T(0) ? v : T(0);
       }
     }
-  });
-  if (g.W1) gemm_cpu<T>(true, false, F, H, n, T(1), dz1, h, g.W1.accumulate ? T(1) : T(0), g.W1.p);
+  };
+  {
+    cpu_detail::TiledJob<T> jobs[2];
+    int count = 0;
+    if (g.W2) jobs[count++] = cpu_detail::tiled_job<T>(true, false, H, F, n, T(1), dz2, a1, g.W2.accumulate ? T(1) : T(0), g.W2.p);
+    if (need_dz1) jobs[count++] = cpu_detail::tiled_job<T>(false, false, n, F, H, T(1), dz2, w.W2, T(0), dz1, mask1);
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs, count);
+  }
+  if (!need_dz1) return;
   if (g.b1) sum_rows_cpu<T>(n, F, dz1, g.b1.p, g.b1.accumulate);
-  if (!need_dh || n == 0) return;
-  // dh = dy + dz1 W1 (the residual path's gradient plus res1's), then the FiLM gradients on each
-  // finished tile of dh.
-  std::memcpy(dh, dy, static_cast<size_t>(n * H) * sizeof(T));
+  // dW1 and dh = dy + dz1 W1 (the residual path's gradient plus res1's) in one pass, the FiLM
+  // gradients on each finished tile of dh.
   const FilmResidualGrads<T> gl = g;
-  cpu_detail::gemm_tiled<T>(false, false, n, H, F, T(1), dz1, w.W1, T(1), dh, [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
-    film_grads_tile<T>(H, r0, c0, rs, cs, dh, h0, gamma, gl);
-  });
+  auto film_tile = [=](int64_t r0, int64_t c0, int64_t rs, int64_t cs) { film_grads_tile<T>(H, r0, c0, rs, cs, dh, h0, gamma, gl); };
+  cpu_detail::TiledJob<T> jobs[2];
+  int count = 0;
+  const bool w1_aliases = g.W1 && (g.W1.p == g.h0.p || g.W1.p == g.gamma.p || g.W1.p == g.beta.p);
+  if (g.W1) jobs[count++] = cpu_detail::tiled_job<T>(true, false, F, H, n, T(1), dz1, h, g.W1.accumulate ? T(1) : T(0), g.W1.p);
+  if (need_dh && n > 0) {
+    std::memcpy(dh, dy, static_cast<size_t>(n * H) * sizeof(T));
+    jobs[count++] = cpu_detail::tiled_job<T>(false, false, n, H, F, T(1), dz1, w.W1, T(1), dh, film_tile);
+  }
+  if (count == 2 && w1_aliases) {  // one variable for W1 and a FiLM input: keep the write order
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs, 1);
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs + 1, 1);
+  } else {
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs, count);
+  }
 }
 
 #define INST(T)                                                                                                     \

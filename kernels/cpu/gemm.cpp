@@ -1,6 +1,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -21,39 +22,76 @@ using CSMap = Eigen::Map<const RowMat<T>, Eigen::Unaligned, Stride>;
 
 namespace cpu_detail {
 
+namespace {
+struct Tile {
+  int job;
+  int64_t r0, c0, rs, cs;
+  double cost;
+};
+}  // namespace
+
+template <typename T>
+void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count) {
+  // Fixed output tiles, one thread each: every tile is the same Eigen sub-problem whatever the
+  // thread count (or the other jobs), so the bits do not depend on --threads. beta, the product and
+  // the epilogue of a tile all run on its thread while the tile is in cache.
+  std::vector<Tile> tiles;
+  for (int j = 0; j < count; ++j) {
+    const TiledJob<T>& g = jobs[j];
+    GRIPCU_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0, "gemm: negative size m=", g.m, " n=", g.n, " k=", g.k);
+    if (g.m == 0 || g.n == 0) continue;
+    GRIPCU_CHECK(g.lda >= (g.ta ? g.m : g.k) && g.ldb >= (g.tb ? g.k : g.n) && g.ldc >= g.n, "gemm: row strides lda=",
+                 g.lda, " ldb=", g.ldb, " ldc=", g.ldc, " too small for m=", g.m, " n=", g.n, " k=", g.k);
+    const TileShape ts = gemm_tile_shape(g.ta, g.m, g.n);
+    const int64_t TM = ts.rows, TN = ts.cols;
+    for (int64_t r0 = 0; r0 < g.m; r0 += TM)
+      for (int64_t c0 = 0; c0 < g.n; c0 += TN) {
+        const int64_t rs = std::min(TM, g.m - r0), cs = std::min(TN, g.n - c0);
+        // Cost: the product's flops plus the operands' packing (what a tile re-reads).
+        const double cost = static_cast<double>(g.k) * (2.0 * rs * cs + rs + cs) + static_cast<double>(rs * cs);
+        tiles.push_back({j, r0, c0, rs, cs, cost});
+      }
+  }
+  if (tiles.empty()) return;
+  std::stable_sort(tiles.begin(), tiles.end(), [](const Tile& a, const Tile& b) { return a.cost > b.cost; });
+  auto run = [&](const Tile& t) {
+    const TiledJob<T>& g = jobs[t.job];
+    SMap<T> c(g.C, g.m, g.n, Stride(g.ldc));
+    CSMap<T> a(g.A, g.ta ? g.k : g.m, g.ta ? g.m : g.k, Stride(g.lda));
+    CSMap<T> b(g.B, g.tb ? g.n : g.k, g.tb ? g.k : g.n, Stride(g.ldb));
+    auto cblk = c.block(t.r0, t.c0, t.rs, t.cs);
+    if (g.beta == T(0)) cblk.setZero();
+    else if (g.beta != T(1)) cblk *= g.beta;
+    if (g.k > 0) {
+      const T alpha = g.alpha;
+      if (!g.ta && !g.tb) cblk.noalias() += alpha * a.middleRows(t.r0, t.rs) * b.middleCols(t.c0, t.cs);
+      else if (!g.ta && g.tb) cblk.noalias() += alpha * a.middleRows(t.r0, t.rs) * b.middleRows(t.c0, t.cs).transpose();
+      else if (g.ta && !g.tb) cblk.noalias() += alpha * a.middleCols(t.r0, t.rs).transpose() * b.middleCols(t.c0, t.cs);
+      else cblk.noalias() += alpha * a.middleCols(t.r0, t.rs).transpose() * b.middleRows(t.c0, t.cs).transpose();
+    }
+    if (g.epi) g.epi(g.ctx, t.r0, t.c0, t.rs, t.cs);
+  };
+  const int64_t nt = static_cast<int64_t>(tiles.size());
+  if (nt == 1 || num_threads() == 1) {
+    for (const Tile& t : tiles) run(t);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t i = 0; i < nt; ++i) run(tiles[static_cast<size_t>(i)]);
+}
+
 template <typename T>
 void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
                     int64_t ldb, T beta, T* C, int64_t ldc, TileFn epi, void* ctx) {
   GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
-  if (m == 0 || n == 0) return;
-  GRIPCU_CHECK(lda >= (ta ? m : k) && ldb >= (tb ? k : n) && ldc >= n, "gemm: row strides lda=", lda, " ldb=", ldb,
-               " ldc=", ldc, " too small for m=", m, " n=", n, " k=", k);
-  SMap<T> c(C, m, n, Stride(ldc));
-  CSMap<T> a(A, ta ? k : m, ta ? m : k, Stride(lda));
-  CSMap<T> b(B, tb ? n : k, tb ? k : n, Stride(ldb));
-  // Fixed output tiles, one thread each: every tile is the same Eigen sub-problem whatever the
-  // thread count, so the bits do not depend on --threads. beta, the product and the epilogue of a
-  // tile all run on its thread while the tile is in cache.
-  const int64_t TM = gemm_tile_rows, TN = gemm_tile_cols(m, n);
-  const int64_t tm = (m + TM - 1) / TM, tn = (n + TN - 1) / TN;
-  parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = (t / tn) * TM, c0 = (t % tn) * TN;
-      const int64_t rs = std::min(TM, m - r0), cs = std::min(TN, n - c0);
-      auto cblk = c.block(r0, c0, rs, cs);
-      if (beta == T(0)) cblk.setZero();
-      else if (beta != T(1)) cblk *= beta;
-      if (k > 0) {
-        if (!ta && !tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleCols(c0, cs);
-        else if (!ta && tb) cblk.noalias() += alpha * a.middleRows(r0, rs) * b.middleRows(c0, cs).transpose();
-        else if (ta && !tb) cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleCols(c0, cs);
-        else cblk.noalias() += alpha * a.middleCols(r0, rs).transpose() * b.middleRows(c0, cs).transpose();
-      }
-      if (epi) epi(ctx, r0, c0, rs, cs);
-    }
-  });
+  TiledJob<T> j;
+  j.ta = ta, j.tb = tb, j.m = m, j.n = n, j.k = k, j.alpha = alpha, j.A = A, j.lda = lda, j.B = B, j.ldb = ldb;
+  j.beta = beta, j.C = C, j.ldc = ldc, j.epi = epi, j.ctx = ctx;
+  gemm_tiled_many_cpu<T>(&j, 1);
 }
 
+template void gemm_tiled_many_cpu<float>(const TiledJob<float>*, int);
+template void gemm_tiled_many_cpu<double>(const TiledJob<double>*, int);
 template void gemm_tiled_cpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
                                     int64_t, float, float*, int64_t, TileFn, void*);
 template void gemm_tiled_cpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -89,6 +127,22 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
     }
   });
 }
+
+template <typename T>
+void gemm_many_cpu(const GemmJob<T>* jobs, int count) {
+  std::vector<cpu_detail::TiledJob<T>> tj;
+  for (int i = 0; i < count; ++i) {
+    const GemmJob<T>& g = jobs[i];
+    cpu_detail::TiledJob<T> j = cpu_detail::tiled_job<T>(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.A, g.B, g.beta, g.C);
+    if (g.lda) j.lda = g.lda;
+    if (g.ldb) j.ldb = g.ldb;
+    if (g.ldc) j.ldc = g.ldc;
+    tj.push_back(j);
+  }
+  cpu_detail::gemm_tiled_many_cpu<T>(tj.data(), count);
+}
+template void gemm_many_cpu<float>(const GemmJob<float>*, int);
+template void gemm_many_cpu<double>(const GemmJob<double>*, int);
 
 template <typename T>
 void gemm_ld_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,

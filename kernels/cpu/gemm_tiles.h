@@ -4,25 +4,41 @@
 //
 //   C[m,n] = alpha op(A) op(B) + beta C      (layouts as kernels/gemm.h)
 //
-// C is cut into fixed tiles (gemm_tile_rows x gemm_tile_cols(m, n): a function of the shape only),
-// each computed by one thread as one Eigen product, so the bits never depend on the thread count.
+// C is cut into fixed tiles (gemm_tile_shape: a function of the shape only), each computed by one
+// thread as one Eigen product, so the bits never depend on the thread count.
 // After a tile's product, epi(r0, c0, rows, cols) runs on the same thread (also when k == 0).
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
 namespace gripcu::kernels::cpu_detail {
 
+// Products over a batch (op(A) = A: forward and dx, m = batch rows) use 64-row tiles: a row's
+// result then never depends on how many rows share the call (predict and screen rely on it).
 constexpr int64_t gemm_tile_rows = 64;
-// Tiles as wide as possible (every tile repacks its share of the operands, so narrow tiles cost
-// packing) while leaving a few to share out: 256 columns when that gives 4 tiles, else 128 when
-// that gives 2, else 64. A batch-64 layer of 256 units is then 2 tiles of 64 x 128, the output
-// layer over 978 genes 4 of 64 x 256, a weight gradient [256, 978] 16 of 64 x 256. (Work for two
-// cores; a many-core machine gets no more than a handful of tiles from a batch-64 layer.)
-inline int64_t gemm_tile_cols(int64_t m, int64_t n) {
+
+struct TileShape {
+  int64_t rows, cols;
+};
+// Every tile repacks its share of both operands, so tiles are as large as possible while leaving
+// at least two to share out (timed on 2 cores, bench/results/gan_cpu_*.md):
+// - op(A) = A^T (weight gradients dW = dz^T x, m = out features, k = batch): 128 rows by all the
+//   columns (up to 2048), or, for m <= 128, the columns halved. [256, 1234] is 2 tiles, 26% faster
+//   on two threads than 20 tiles of 64 x 256; [256, 978] 2 tiles, 41% faster.
+// - op(A) = A: 64 rows by 256 columns when that gives two tiles or more, else 128, else 64. A
+//   batch-64 layer of 256 units is 2 tiles of 64 x 128, the output layer over 978 genes 4 of 64 x 256,
+//   a 128-row layer of 256 units 2 of 64 x 256.
+inline TileShape gemm_tile_shape(bool ta, int64_t m, int64_t n) {
+  if (ta) {
+    const int64_t rows = 128, tm = (m + rows - 1) / rows;
+    if (tm >= 2) return {rows, std::min<int64_t>(n, 2048)};
+    if (n < 128) return {rows, n};
+    return {rows, ((n + 1) / 2 + 15) / 16 * 16};
+  }
   const int64_t tm = (m + gemm_tile_rows - 1) / gemm_tile_rows;
-  if (tm * ((n + 255) / 256) >= 4) return 256;
-  if (tm * ((n + 127) / 128) >= 2) return 128;
-  return 64;
+  if (tm * ((n + 255) / 256) >= 2) return {gemm_tile_rows, 256};
+  if (tm * ((n + 127) / 128) >= 2) return {gemm_tile_rows, 128};
+  return {gemm_tile_rows, 64};
 }
 
 using TileFn = void (*)(void* ctx, int64_t r0, int64_t c0, int64_t rows, int64_t cols);
@@ -31,6 +47,46 @@ using TileFn = void (*)(void* ctx, int64_t r0, int64_t c0, int64_t rows, int64_t
 template <typename T>
 void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
                     int64_t ldb, T beta, T* C, int64_t ldc, TileFn epi, void* ctx);
+
+// Several independent products (outputs disjoint, no output an input of another) in one parallel
+// loop over all their tiles, largest first, handed out dynamically: one synchronization instead of
+// one per product, and a product with few tiles no longer leaves threads idle. Every tile (and its
+// epilogue) is computed exactly as gemm_tiled_cpu computes it: the same bits.
+template <typename T>
+struct TiledJob {
+  bool ta = false, tb = false;
+  int64_t m = 0, n = 0, k = 0;
+  T alpha = T(1);
+  const T* A = nullptr;
+  int64_t lda = 0;
+  const T* B = nullptr;
+  int64_t ldb = 0;
+  T beta = T(0);
+  T* C = nullptr;
+  int64_t ldc = 0;
+  TileFn epi = nullptr;
+  void* ctx = nullptr;
+};
+template <typename T>
+void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count);
+
+// A job over contiguous operands (lda, ldb, ldc from the shapes), optionally with an epilogue f
+// (any callable f(r0, c0, rows, cols); it must outlive the gemm_tiled_many_cpu call).
+template <typename T>
+TiledJob<T> tiled_job(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C) {
+  TiledJob<T> j;
+  j.ta = ta, j.tb = tb, j.m = m, j.n = n, j.k = k, j.alpha = alpha, j.A = A, j.lda = ta ? m : k, j.B = B;
+  j.ldb = tb ? k : n, j.beta = beta, j.C = C, j.ldc = n;
+  return j;
+}
+template <typename T, typename F>
+TiledJob<T> tiled_job(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C,
+                      F& f) {
+  TiledJob<T> j = tiled_job<T>(ta, tb, m, n, k, alpha, A, B, beta, C);
+  j.epi = [](void* c, int64_t r0, int64_t c0, int64_t rs, int64_t cs) { (*static_cast<F*>(c))(r0, c0, rs, cs); };
+  j.ctx = const_cast<void*>(static_cast<const void*>(&f));
+  return j;
+}
 
 // Convenience: any callable f(r0, c0, rows, cols) as the epilogue.
 template <typename T, typename F>

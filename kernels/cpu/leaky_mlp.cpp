@@ -83,9 +83,18 @@ void leaky_linear_backward_cpu(int64_t n, int64_t in, int64_t out, const T* x, c
     });
     dz = w;
   }
-  if (dW) gemm_cpu<T>(true, false, out, in, n, T(1), dz, x, dW.accumulate ? T(1) : T(0), dW.p);
   if (db) sum_rows_cpu<T>(n, out, dz, db.p, db.accumulate);
-  if (dx) gemm_cpu<T>(false, false, n, in, out, T(1), dz, W, dx.accumulate ? T(1) : T(0), dx.p);
+  // dW and dx in one parallel pass (distinct buffers; the same one: in write order, dW first).
+  cpu_detail::TiledJob<T> jobs[2];
+  int count = 0;
+  if (dW) jobs[count++] = cpu_detail::tiled_job<T>(true, false, out, in, n, T(1), dz, x, dW.accumulate ? T(1) : T(0), dW.p);
+  if (dx) jobs[count++] = cpu_detail::tiled_job<T>(false, false, n, in, out, T(1), dz, W, dx.accumulate ? T(1) : T(0), dx.p);
+  if (count == 2 && dW.p == dx.p) {
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs, 1);
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs + 1, 1);
+  } else {
+    cpu_detail::gemm_tiled_many_cpu<T>(jobs, count);
+  }
 }
 
 #define INST(T)                                                                                                  \

@@ -237,6 +237,21 @@ void gemm_ld_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, co
 
 }  // namespace
 
+void gemm_many_cuda(const GemmJob<float>* jobs, int count, cudaStream_t stream) {
+  for (int i = 0; i < count; ++i) {
+    const GemmJob<float>& g = jobs[i];
+    gemm_ld_impl(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.A, g.lda ? g.lda : (g.ta ? g.m : g.k), g.B,
+                 g.ldb ? g.ldb : (g.tb ? g.k : g.n), g.beta, g.C, g.ldc ? g.ldc : g.n, stream);
+  }
+}
+void gemm_many_cuda(const GemmJob<double>* jobs, int count, cudaStream_t stream) {
+  for (int i = 0; i < count; ++i) {
+    const GemmJob<double>& g = jobs[i];
+    gemm_ld_impl(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.A, g.lda ? g.lda : (g.ta ? g.m : g.k), g.B,
+                 g.ldb ? g.ldb : (g.tb ? g.k : g.n), g.beta, g.C, g.ldc ? g.ldc : g.n, stream);
+  }
+}
+
 void gemm_ld_cuda(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda,
                   const float* B, int64_t ldb, float beta, float* C, int64_t ldc, cudaStream_t stream) {
   gemm_ld_impl(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, stream);
