@@ -1,5 +1,6 @@
 #include "kernels/reduce.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/parallel.h"
@@ -16,12 +17,40 @@ template <typename T> T pairwise_sum(const T* x, int64_t n, int64_t stride) {
   return pairwise_sum(x, h, stride) + pairwise_sum(x + h * stride, n - h, stride);
 }
 
+namespace {
+constexpr int64_t kColBlock = 64;
+// s[j] = pairwise_sum(x + j, n, ld) for j < w <= kColBlock: the same recursion and the same
+// additions in the same order for every column, with the columns as the inner (vector) loop.
+template <typename T>
+void pairwise_sum_cols(const T* x, int64_t n, int64_t ld, int64_t w, T* s) {
+  if (n <= 8) {
+    for (int64_t j = 0; j < w; ++j) s[j] = T(0);
+    for (int64_t i = 0; i < n; ++i) {
+      const T* r = x + i * ld;
+      for (int64_t j = 0; j < w; ++j) s[j] += r[j];
+    }
+    return;
+  }
+  const int64_t h = n / 2;
+  T right[kColBlock];
+  pairwise_sum_cols(x, h, ld, w, s);
+  pairwise_sum_cols(x + h * ld, n - h, ld, w, right);
+  for (int64_t j = 0; j < w; ++j) s[j] += right[j];
+}
+}  // namespace
+
 template <typename T> void sum_rows_cpu(int64_t rows, int64_t cols, const T* x, T* out, bool accumulate) {
-  // Column c is summed over rows pairwise; columns are independent (parallel over columns).
-  parallel_for(cols, 64, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      const T s = pairwise_sum(x + c, rows, cols);
-      out[c] = accumulate ? out[c] + s : s;
+  // Column c is summed over rows pairwise (bits of pairwise_sum(x + c, rows, cols)); blocks of 64
+  // columns are independent (parallel over blocks).
+  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
+  parallel_for(blocks, 4, [&](int64_t b0, int64_t b1) {
+    T s[kColBlock];
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t c0 = b * kColBlock, w = std::min(kColBlock, cols - c0);
+      pairwise_sum_cols(x + c0, rows, cols, w, s);
+      T* o = out + c0;
+      if (accumulate) for (int64_t j = 0; j < w; ++j) o[j] += s[j];
+      else for (int64_t j = 0; j < w; ++j) o[j] = s[j];
     }
   });
 }

@@ -159,6 +159,34 @@ TEST(GemmCpuDeterminism, SameBitsWithOneAndTwoThreads) {
   EXPECT_TRUE(test::bit_equal(c1, c2, "gemm 1 vs 2 threads"));
 }
 
+// gemm_many runs several products' tiles in one parallel loop: each output must equal, bit for bit,
+// gemm on its own (with 1 and 2 threads), strided jobs included.
+TEST(GemmManyCpu, EachProductHasTheBitsOfItsOwnCall) {
+  const auto A1 = random_vec<float>(256 * 64, 71), B1 = random_vec<float>(64 * 300, 72);  // dW-like: A1^T B1
+  const auto A2 = random_vec<float>(64 * 256, 73), B2 = random_vec<float>(256 * 300, 74);  // dx-like: A2 B2
+  std::vector<float> w1(256 * 300), w2(64 * 300), w3(64 * 100);
+  gemm_cpu<float>(true, false, 256, 300, 64, 1.f, A1.data(), B1.data(), 0.f, w1.data());
+  gemm_cpu<float>(false, false, 64, 300, 256, 1.f, A2.data(), B2.data(), 0.f, w2.data());
+  // Columns [150, 250) of B2 only: a strided job.
+  std::vector<float> B2s(256 * 100);
+  for (int64_t r = 0; r < 256; ++r)
+    for (int64_t c = 0; c < 100; ++c) B2s[static_cast<size_t>(r * 100 + c)] = B2[static_cast<size_t>(r * 300 + 150 + c)];
+  gemm_cpu<float>(false, false, 64, 100, 256, 1.f, A2.data(), B2s.data(), 0.f, w3.data());
+  for (int threads : {1, 2}) {
+    test::ThreadScope ts(threads);
+    std::vector<float> c1(w1.size(), std::nanf("")), c2(w2.size(), std::nanf("")), c3(w3.size(), std::nanf(""));
+    GemmJob<float> jobs[3] = {{true, false, 256, 300, 64, 1.f, A1.data(), B1.data(), 0.f, c1.data()},
+                              {false, false, 64, 300, 256, 1.f, A2.data(), B2.data(), 0.f, c2.data()},
+                              {false, false, 64, 100, 256, 1.f, A2.data(), B2.data() + 150, 0.f, c3.data()}};
+    jobs[2].ldb = 300;
+    gemm_many_cpu<float>(jobs, 3);
+    const std::string t = " (" + std::to_string(threads) + " threads)";
+    EXPECT_TRUE(test::bit_equal(c1, w1, "dW-like job" + t));
+    EXPECT_TRUE(test::bit_equal(c2, w2, "dx-like job" + t));
+    EXPECT_TRUE(test::bit_equal(c3, w3, "strided job" + t));
+  }
+}
+
 // Sub-matrices (row strides larger than the rows, operands starting mid-row) against gemm on
 // contiguous copies of the same sub-matrices: every bit equal, every transpose combination, beta
 // 0 (C holds NaN outside and inside: nothing may read it) and beta 1.

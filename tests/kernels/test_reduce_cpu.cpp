@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "kernels/reduce.h"
@@ -107,6 +108,19 @@ TYPED_TEST(ReduceCpu, SumAllAndPairwise) {
     EXPECT_NEAR(double(ps), static_cast<double>(rs), pairwise_tol(m, e, ras));
     EXPECT_EQ(ps, ordered_sum(x.data(), m, int64_t{3}));
   }
+}
+
+TEST(ReduceCpu, SumRowsIsEachColumnsPairwiseSumBitForBit) {
+  // sum_rows walks blocks of columns with the columns as the inner loop; each column must still be
+  // exactly pairwise_sum over its (strided) values, also for partial blocks and short columns.
+  for (int64_t rows : {1, 7, 9, 64, 129, 300})
+    for (int64_t cols : {1, 63, 64, 65, 978}) {
+      const auto x = random_vec<float>(rows * cols, 51 + rows + cols);
+      std::vector<float> got(static_cast<size_t>(cols), 0.5f), want(static_cast<size_t>(cols));
+      for (int64_t c = 0; c < cols; ++c) want[static_cast<size_t>(c)] = 0.5f + pairwise_sum<float>(x.data() + c, rows, cols);
+      sum_rows_cpu<float>(rows, cols, x.data(), got.data(), true);
+      EXPECT_TRUE(test::bit_equal(got, want, "sum_rows " + std::to_string(rows) + " x " + std::to_string(cols)));
+    }
 }
 
 TEST(ReduceCpuDeterminism, SameBitsWithOneAndTwoThreads) {
