@@ -36,8 +36,12 @@ void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count) {
   // thread count (or the other jobs), so the bits do not depend on --threads. beta, the product and
   // the epilogue of a tile all run on its thread while the tile is in cache.
   std::vector<Tile> tiles;
+  std::vector<TiledJob<T>> resolved(jobs, jobs + count);  // row strides: 0 means contiguous
   for (int j = 0; j < count; ++j) {
-    const TiledJob<T>& g = jobs[j];
+    TiledJob<T>& g = resolved[static_cast<size_t>(j)];
+    if (g.lda == 0) g.lda = g.ta ? g.m : g.k;
+    if (g.ldb == 0) g.ldb = g.tb ? g.k : g.n;
+    if (g.ldc == 0) g.ldc = g.n;
     GRIPCU_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0, "gemm: negative size m=", g.m, " n=", g.n, " k=", g.k);
     if (g.m == 0 || g.n == 0) continue;
     GRIPCU_CHECK(g.lda >= (g.ta ? g.m : g.k) && g.ldb >= (g.tb ? g.k : g.n) && g.ldc >= g.n, "gemm: row strides lda=",
@@ -55,7 +59,7 @@ void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count) {
   if (tiles.empty()) return;
   std::stable_sort(tiles.begin(), tiles.end(), [](const Tile& a, const Tile& b) { return a.cost > b.cost; });
   auto run = [&](const Tile& t) {
-    const TiledJob<T>& g = jobs[t.job];
+    const TiledJob<T>& g = resolved[static_cast<size_t>(t.job)];
     SMap<T> c(g.C, g.m, g.n, Stride(g.ldc));
     CSMap<T> a(g.A, g.ta ? g.k : g.m, g.ta ? g.m : g.k, Stride(g.lda));
     CSMap<T> b(g.B, g.tb ? g.n : g.k, g.tb ? g.k : g.n, Stride(g.ldb));
@@ -85,8 +89,8 @@ void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, 
                     int64_t ldb, T beta, T* C, int64_t ldc, TileFn epi, void* ctx) {
   GRIPCU_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=", m, " n=", n, " k=", k);
   TiledJob<T> j;
-  j.ta = ta, j.tb = tb, j.m = m, j.n = n, j.k = k, j.alpha = alpha, j.A = A, j.lda = lda, j.B = B, j.ldb = ldb;
-  j.beta = beta, j.C = C, j.ldc = ldc, j.epi = epi, j.ctx = ctx;
+  static_cast<GemmJob<T>&>(j) = GemmJob<T>{ta, tb, m, n, k, alpha, A, B, beta, C, lda, ldb, ldc};
+  j.epi = epi, j.ctx = ctx;
   gemm_tiled_many_cpu<T>(&j, 1);
 }
 
@@ -130,15 +134,8 @@ void gemm_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const 
 
 template <typename T>
 void gemm_many_cpu(const GemmJob<T>* jobs, int count) {
-  std::vector<cpu_detail::TiledJob<T>> tj;
-  for (int i = 0; i < count; ++i) {
-    const GemmJob<T>& g = jobs[i];
-    cpu_detail::TiledJob<T> j = cpu_detail::tiled_job<T>(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.A, g.B, g.beta, g.C);
-    if (g.lda) j.lda = g.lda;
-    if (g.ldb) j.ldb = g.ldb;
-    if (g.ldc) j.ldc = g.ldc;
-    tj.push_back(j);
-  }
+  std::vector<cpu_detail::TiledJob<T>> tj(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) static_cast<GemmJob<T>&>(tj[static_cast<size_t>(i)]) = jobs[i];
   cpu_detail::gemm_tiled_many_cpu<T>(tj.data(), count);
 }
 template void gemm_many_cpu<float>(const GemmJob<float>*, int);

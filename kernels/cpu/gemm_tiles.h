@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/gemm.h"
+
 namespace gripcu::kernels::cpu_detail {
 
 // Products over a batch (op(A) = A: forward and dx, m = batch rows) use 64-row tiles: a row's
@@ -53,17 +55,7 @@ void gemm_tiled_cpu(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, 
 // one per product, and a product with few tiles no longer leaves threads idle. Every tile (and its
 // epilogue) is computed exactly as gemm_tiled_cpu computes it: the same bits.
 template <typename T>
-struct TiledJob {
-  bool ta = false, tb = false;
-  int64_t m = 0, n = 0, k = 0;
-  T alpha = T(1);
-  const T* A = nullptr;
-  int64_t lda = 0;
-  const T* B = nullptr;
-  int64_t ldb = 0;
-  T beta = T(0);
-  T* C = nullptr;
-  int64_t ldc = 0;
+struct TiledJob : GemmJob<T> {  // a product (kernels/gemm.h; ld 0 = contiguous) and its epilogue
   TileFn epi = nullptr;
   void* ctx = nullptr;
 };
@@ -75,8 +67,7 @@ void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count);
 template <typename T>
 TiledJob<T> tiled_job(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, const T* B, T beta, T* C) {
   TiledJob<T> j;
-  j.ta = ta, j.tb = tb, j.m = m, j.n = n, j.k = k, j.alpha = alpha, j.A = A, j.lda = ta ? m : k, j.B = B;
-  j.ldb = tb ? k : n, j.beta = beta, j.C = C, j.ldc = n;
+  static_cast<GemmJob<T>&>(j) = GemmJob<T>{ta, tb, m, n, k, alpha, A, B, beta, C};
   return j;
 }
 template <typename T, typename F>
