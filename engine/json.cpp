@@ -194,4 +194,18 @@ JsonValue json_parse(const std::string& text, const std::string& where) {
   return v;
 }
 
+std::string json_string_array(const std::vector<std::string>& v) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& s : v) j.value(s);
+  j.end_array();
+  return j.str();
+}
+
+std::vector<std::string> json_parse_string_array(const std::string& text, const std::string& where) {
+  std::vector<std::string> out;
+  for (const auto& e : json_parse(text, where).arr) out.push_back(e.as_string());
+  return out;
+}
+
 }  // namespace gripcu

@@ -60,4 +60,9 @@ struct JsonValue {
 // Throws gripcu::InputError("<where>:offset N", ...) on malformed text.
 JsonValue json_parse(const std::string& text, const std::string& where = "json");
 
+// A list of strings as a JSON array, and back (checkpoint metadata: genes, cells, drugs). The
+// reader throws like json_parse, or when an element is not a string.
+std::string json_string_array(const std::vector<std::string>& v);
+std::vector<std::string> json_parse_string_array(const std::string& text, const std::string& where = "json");
+
 }  // namespace gripcu

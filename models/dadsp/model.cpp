@@ -15,18 +15,6 @@ std::vector<int64_t> cat(std::vector<int64_t> a, const std::vector<int64_t>& b) 
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
-std::string json_strings(const std::vector<std::string>& v) {
-  JsonWriter j;
-  j.begin_array();
-  for (const auto& s : v) j.value(s);
-  j.end_array();
-  return j.str();
-}
-std::vector<std::string> strings_from_json(const std::string& s, const std::string& where) {
-  std::vector<std::string> out;
-  for (const auto& e : json_parse(s, where).arr) out.push_back(e.as_string());
-  return out;
-}
 Tensor dvec(const std::vector<double>& v) { return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}); }
 }  // namespace
 
@@ -123,8 +111,8 @@ void DadspModel::save(const std::string& path) const {
   meta["gripcu.dadsp.labels"] = lab.str();
   meta["gripcu.dadsp.split"] = split_json;
   meta["gripcu.dadsp.history"] = history_json;
-  meta["gripcu.genes"] = json_strings(genes);
-  meta["gripcu.drugs"] = json_strings(drugs.names);
+  meta["gripcu.genes"] = json_string_array(genes);
+  meta["gripcu.drugs"] = json_string_array(drugs.names);
   meta["gripcu.manifest"] = manifest_json;
   io::save_safetensors(path, ts, meta);
 }
@@ -139,7 +127,7 @@ std::unique_ptr<DadspModel> DadspModel::load(const std::string& path, const Devi
   const ModelConfig mc = model_config_from_json(json_parse(need("gripcu.dadsp.model_config"), path));
   const TrainConfig tc = train_config_from_json(json_parse(need("gripcu.dadsp.train_config"), path));
   auto m = std::make_unique<DadspModel>(mc, tc, dev);
-  m->genes = strings_from_json(need("gripcu.genes"), path);
+  m->genes = json_parse_string_array(need("gripcu.genes"), path);
   if (static_cast<int64_t>(m->genes.size()) != mc.genes) throw InputError(path, "gene list does not match the model");
   const JsonValue lab = json_parse(need("gripcu.dadsp.labels"), path);
   m->ylo = lab.at("lo").as_number();
@@ -166,7 +154,7 @@ std::unique_ptr<DadspModel> DadspModel::load(const std::string& path, const Devi
   m->xscale.lo = vec("scale.expr_lo");
   m->xscale.hi = vec("scale.expr_hi");
   const Tensor& f = st.get("drugs.features");
-  m->drugs.names = strings_from_json(need("gripcu.drugs"), path);
+  m->drugs.names = json_parse_string_array(need("gripcu.drugs"), path);
   if (f.dtype() != DType::f32 || f.ndim() != 2 || f.dim(0) != static_cast<int64_t>(m->drugs.names.size()) ||
       f.dim(1) != mc.drug_dim)
     throw InputError(path, "bad tensor 'drugs.features'");

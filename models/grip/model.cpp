@@ -15,18 +15,6 @@ kernels::AdamHyper adam_of(const TrainConfig& t) {
   h.beta2 = t.beta2;
   return h;
 }
-std::string json_strings(const std::vector<std::string>& v) {
-  JsonWriter j;
-  j.begin_array();
-  for (const auto& s : v) j.value(s);
-  j.end_array();
-  return j.str();
-}
-std::vector<std::string> strings_from_json(const std::string& s, const std::string& where) {
-  std::vector<std::string> out;
-  for (const auto& e : json_parse(s, where).arr) out.push_back(e.as_string());
-  return out;
-}
 Tensor floats(const std::vector<float>& v) { return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}); }
 std::vector<double> doubles_from_json(const JsonValue* v) {
   std::vector<double> out;
@@ -90,9 +78,9 @@ void GripModel::save(const std::string& path) const {
   meta["gripcu.train_config"] = tc.str();
   meta["gripcu.state"] = st.str();
   meta["gripcu.normalization"] = nz.str();
-  meta["gripcu.genes"] = json_strings(genes);
-  meta["gripcu.cells"] = json_strings(cells.names);
-  meta["gripcu.drugs"] = json_strings(drugs.names);
+  meta["gripcu.genes"] = json_string_array(genes);
+  meta["gripcu.cells"] = json_string_array(cells.names);
+  meta["gripcu.drugs"] = json_string_array(drugs.names);
   meta["gripcu.manifest"] = manifest_json;
   if (variant == Variant::public_code) {  // absent for the paper's model (its bytes are unchanged)
     meta["gripcu.compat"] = "public-code";
@@ -119,9 +107,9 @@ std::unique_ptr<GripModel> GripModel::load(const std::string& path, const Device
     variant = Variant::public_code;
   }
   auto m = std::make_unique<GripModel>(mc, tc, dev, variant);
-  m->genes = strings_from_json(need("gripcu.genes"), path);
-  m->cells.names = strings_from_json(need("gripcu.cells"), path);
-  m->drugs.names = strings_from_json(need("gripcu.drugs"), path);
+  m->genes = json_parse_string_array(need("gripcu.genes"), path);
+  m->cells.names = json_parse_string_array(need("gripcu.cells"), path);
+  m->drugs.names = json_parse_string_array(need("gripcu.drugs"), path);
   if (static_cast<int64_t>(m->genes.size()) != mc.genes || static_cast<int64_t>(m->cells.names.size()) != mc.cells ||
       static_cast<int64_t>(m->drugs.names.size()) != mc.drugs)
     throw InputError(path, "vocabulary sizes do not match the model configuration");

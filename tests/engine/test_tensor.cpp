@@ -327,6 +327,14 @@ TEST(Json, ParserEscapesAndErrors) {
   }
 }
 
+TEST(Json, StringArrayRoundTrip) {
+  const std::vector<std::string> v = {"TP53", "a\"b", "", "x\u00e9"};
+  EXPECT_EQ(json_parse_string_array(json_string_array(v)), v);
+  EXPECT_EQ(json_string_array({}), "[]");
+  EXPECT_THROW(json_parse_string_array("[\"a\", 1]", "meta"), Error);  // not a string
+  EXPECT_THROW(json_parse_string_array("[\"a\"", "meta"), InputError);
+}
+
 // ---------------------------------------------------------------- SHA-256
 
 std::string temp_path(const std::string& name) {
