@@ -1,6 +1,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -60,6 +61,12 @@ void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count) {
   std::stable_sort(tiles.begin(), tiles.end(), [](const Tile& a, const Tile& b) { return a.cost > b.cost; });
   auto run = [&](const Tile& t) {
     const TiledJob<T>& g = resolved[static_cast<size_t>(t.job)];
+    if constexpr (std::is_same_v<T, float>) {  // AVX-512 builds: the register-blocked kernels
+      if (gemm_tile_avx512(g, t.r0, t.c0, t.rs, t.cs)) {
+        if (g.epi) g.epi(g.ctx, t.r0, t.c0, t.rs, t.cs);
+        return;
+      }
+    }
     SMap<T> c(g.C, g.m, g.n, Stride(g.ldc));
     CSMap<T> a(g.A, g.ta ? g.k : g.m, g.ta ? g.m : g.k, Stride(g.lda));
     CSMap<T> b(g.B, g.tb ? g.n : g.k, g.tb ? g.k : g.n, Stride(g.ldb));

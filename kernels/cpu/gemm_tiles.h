@@ -5,7 +5,9 @@
 //   C[m,n] = alpha op(A) op(B) + beta C      (layouts as kernels/gemm.h)
 //
 // C is cut into fixed tiles (gemm_tile_shape: a function of the shape only), each computed by one
-// thread as one Eigen product, so the bits never depend on the thread count.
+// thread, so the bits never depend on the thread count. A tile is one Eigen product, or, for float
+// in builds targeting AVX-512, the register-blocked kernels of gemm_avx512.cpp (every element one
+// FMA chain over k in order: its bits do not depend on the tile either).
 // After a tile's product, epi(r0, c0, rows, cols) runs on the same thread (also when k == 0).
 #include <algorithm>
 #include <cstdint>
@@ -61,6 +63,11 @@ struct TiledJob : GemmJob<T> {  // a product (kernels/gemm.h; ld 0 = contiguous)
 };
 template <typename T>
 void gemm_tiled_many_cpu(const TiledJob<T>* jobs, int count);
+
+// The float product of one tile of a resolved job (row strides set) with the AVX-512 micro-kernels
+// of kernels/cpu/gemm_avx512.cpp. Returns false, having done nothing, when the build does not target
+// AVX-512 or the case is not covered (both operands transposed, k == 0): Eigen computes it then.
+bool gemm_tile_avx512(const GemmJob<float>& g, int64_t r0, int64_t c0, int64_t rows, int64_t cols);
 
 // A job over contiguous operands (lda, ldb, ldc from the shapes), optionally with an epilogue f
 // (any callable f(r0, c0, rows, cols); it must outlive the gemm_tiled_many_cpu call).

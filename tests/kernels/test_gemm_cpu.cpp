@@ -87,7 +87,7 @@ TYPED_TEST(GemmCpu, AllTransposesEpiloguesAlphaBeta) {
   using T = TypeParam;
   // Sizes straddle the 64 x 256 CPU tiles and are not multiples of 32/128/256.
   const std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {
-      {1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {65, 257, 129}, {130, 300, 31}};
+      {1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {65, 257, 129}, {130, 300, 31}, {40, 70, 1100}};  // k > 512: k blocks
   const std::vector<std::pair<double, double>> ab = {{1.0, 0.0}, {1.0, 1.0}, {-0.75, 0.5}};
   uint64_t seed = 100;
   int rot = 0;
@@ -157,6 +157,36 @@ TEST(GemmCpuDeterminism, SameBitsWithOneAndTwoThreads) {
     gemm_cpu<float>(false, true, m, n, k, 1.f, A.data(), B.data(), 0.f, c2.data(), bias.data(), Epilogue::bias_relu);
   }
   EXPECT_TRUE(test::bit_equal(c1, c2, "gemm 1 vs 2 threads"));
+}
+
+// Float tiles in AVX-512 builds are one FMA chain per element over k in order (kernels/cpu/
+// gemm_avx512.cpp): a row or a column computed on its own (strided, through gemm_ld) has the bits it
+// has inside the full product, for every covered transpose case, with k cut into blocks (k > 512).
+TEST(GemmCpuFloat, AnElementHasTheSameBitsWhateverElseTheCallComputes) {
+#if !defined(__AVX512F__)
+  GTEST_SKIP() << "built without AVX-512: float tiles are Eigen products, whose blocking depends on the shape";
+#else
+  const int64_t m = 75, n = 300, k = 1100;
+  for (int c = 0; c < 3; ++c) {
+    const bool ta = c == 1, tb = c == 2;  // NN, TN (weight gradients), NT (forward)
+    SCOPED_TRACE(testing::Message() << "ta=" << ta << " tb=" << tb);
+    const auto A = random_vec<float>(m * k, 81 + c), B = random_vec<float>(k * n, 91 + c);
+    const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+    std::vector<float> full(static_cast<size_t>(m * n));
+    gemm_cpu<float>(ta, tb, m, n, k, 1.f, A.data(), B.data(), 0.f, full.data());
+    for (int64_t i : {int64_t{0}, int64_t{9}, m - 1}) {  // row i alone: op(A)'s row i
+      std::vector<float> row(static_cast<size_t>(n));
+      gemm_ld_cpu<float>(ta, tb, 1, n, k, 1.f, A.data() + (ta ? i : i * k), lda, B.data(), ldb, 0.f, row.data(), n);
+      EXPECT_TRUE(test::bit_equal(row, std::vector<float>(full.begin() + i * n, full.begin() + (i + 1) * n), "row"));
+    }
+    for (int64_t j : {int64_t{0}, int64_t{33}, n - 1}) {  // column j alone: op(B)'s column j
+      std::vector<float> col(static_cast<size_t>(m)), want(static_cast<size_t>(m));
+      gemm_ld_cpu<float>(ta, tb, m, 1, k, 1.f, A.data(), lda, B.data() + (tb ? j * k : j), ldb, 0.f, col.data(), 1);
+      for (int64_t i = 0; i < m; ++i) want[static_cast<size_t>(i)] = full[static_cast<size_t>(i * n + j)];
+      EXPECT_TRUE(test::bit_equal(col, want, "column"));
+    }
+  }
+#endif
 }
 
 // gemm_many runs several products' tiles in one parallel loop: each output must equal, bit for bit,
