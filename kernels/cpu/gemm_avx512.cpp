@@ -1,17 +1,19 @@
 // FP32 GEMM tiles with AVX-512 register blocking, used by gemm_tiled_many_cpu in place of Eigen
-// when the build targets AVX-512 (GRIPCU_NATIVE on such a CPU). Why not Eigen: on the GRIP shapes
-// (batch 64 or 128 against 256..1234 features) Eigen repacks both operands for every tile and
-// reaches ~100 GFLOP/s per core; these micro-kernels read the operands in place and reach ~115-125
-// (peak ~133 on the 2 GHz Sapphire Rapids VM; bench/results/gan_cpu_*.md).
+// when the build targets AVX-512 (GRIPCU_NATIVE on such a CPU). On the GRIP shapes (batch 64 or 128
+// against 256..12000 features) they run at 115-125 GFLOP/s per core with hot caches against Eigen's
+// ~100 (peak ~133 on the 2 GHz Sapphire Rapids VM), up to 1.45x Eigen at genome scale; inside a
+// training step, where the operands come from L3, both are latency-bound
+// (bench/results/gan_cpu_step_2026-11-21_avx512.md).
 //
 // One micro-kernel, an outer product: an 8 x 32 block of C in 16 zmm accumulators,
 //   acc[i][j..j+31] += a(i, k) * B[k, j..j+31]     for k = 0 .. K-1, in order,
 // with a(i, k) broadcast from memory at any strides (row-major A, or A^T for weight gradients) and
-// B's rows loaded in place. C = alpha acc + beta C at the end (C not read when beta == 0).
-// Products with op(B) = B^T (forward y = x W^T) run on the transpose: C^T = B op(A)^T, with the tile's
-// rows of A transposed once into a thread-local panel (a few % of the tile's work) and the result
-// transposed back. Every element of C is one sequential FMA chain over k, so its bits do not depend
-// on the tile, the thread count, or the leading dimensions.
+// B's rows read from 32-column panels packed per tile. C = alpha acc + beta C at the end (C not read
+// when beta == 0). Products with op(B) = B^T (forward y = x W^T) run on the transpose: C^T = B A^T,
+// with the tile's rows of A transposed once (a few % of the tile's work) and the result transposed
+// back. k runs in blocks of 512, the accumulators carried from block to block through a scratch
+// block. Every element of C is one sequential FMA chain over k, so its bits do not depend on the
+// tile, the thread count, or the leading dimensions.
 #include "kernels/cpu/gemm_tiles.h"
 
 #if defined(__AVX512F__)
