@@ -28,7 +28,18 @@ namespace gripcu::kernels::cpu_detail {
 #if defined(__AVX512F__)
 namespace {
 
-inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u); }
+// The first n lanes (none for n <= 0, all for n >= 16).
+inline __mmask16 tail_mask(int64_t n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
+}
+
+// p[lanes of m] = alpha x + beta p, p not read when beta == 0 (alpha 1 and beta 0 or 1 round as written).
+inline void store_scaled(float* p, __mmask16 m, __m512 x, float alpha, float beta) {
+  if (alpha != 1.f) x = _mm512_mul_ps(_mm512_set1_ps(alpha), x);
+  if (beta == 1.f) x = _mm512_add_ps(_mm512_maskz_loadu_ps(m, p), x);
+  else if (beta != 0.f) x = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(m, p)), x);
+  _mm512_mask_storeu_ps(p, m, x);
+}
 
 // C[0..MR), [0..16 NV) (the last vector masked by `last`) = alpha * sum_k a(i, k) B[k, :] + beta C,
 // a(i, k) = A[i * ars + k * acs]. Named accumulators, not an array: GCC keeps arrays of __m512 in
@@ -91,17 +102,10 @@ void micro_kernel(int64_t K, const float* __restrict A, int64_t ars, int64_t acs
       step(k);
     }
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  auto store = [&](float* p, __mmask16 m, __m512 x) {
-    if (alpha != 1.f) x = _mm512_mul_ps(va, x);
-    if (beta == 1.f) x = _mm512_add_ps(_mm512_maskz_loadu_ps(m, p), x);
-    else if (beta != 0.f) x = _mm512_add_ps(_mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m, p)), x);
-    _mm512_mask_storeu_ps(p, m, x);
-  };
-#define GRIPCU_STORE(r)                              \
-  if (MR > r) {                                      \
-    store(C + r * ldc, m0, c##r##0);                 \
-    if (NV == 2) store(C + r * ldc + 16, last, c##r##1); \
+#define GRIPCU_STORE(r)                                                    \
+  if (MR > r) {                                                            \
+    store_scaled(C + r * ldc, m0, c##r##0, alpha, beta);                   \
+    if (NV == 2) store_scaled(C + r * ldc + 16, last, c##r##1, alpha, beta); \
   }
   GRIPCU_STORE(0) GRIPCU_STORE(1) GRIPCU_STORE(2) GRIPCU_STORE(3) GRIPCU_STORE(4) GRIPCU_STORE(5) GRIPCU_STORE(6)
   GRIPCU_STORE(7)
@@ -128,7 +132,7 @@ void pack_panels(const float* B, int64_t ldb, int64_t K, int64_t n, float* out) 
       const int64_t j0 = 32 * p, nc = std::min<int64_t>(32, n - j0);
       float* dst = out + (p * K + k) * 32;
       _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(tail_mask(nc), row + j0));
-      _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(tail_mask(nc - 16 < 0 ? 0 : nc - 16), row + j0 + 16));
+      _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(tail_mask(nc - 16), row + j0 + 16));
     }
   }
 }
@@ -198,16 +202,10 @@ void transpose(const float* X, int64_t ldx, int64_t rows, int64_t cols, float* Y
 
 // C = alpha S + beta C for a rows x cols block S (row stride lds); C not read when beta == 0.
 void finish(const float* S, int64_t lds, int64_t rows, int64_t cols, float alpha, float beta, float* C, int64_t ldc) {
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; j += 16) {
       const __mmask16 m = tail_mask(cols - j);
-      float* p = C + i * ldc + j;
-      __m512 x = _mm512_maskz_loadu_ps(m, S + i * lds + j);
-      if (alpha != 1.f) x = _mm512_mul_ps(va, x);
-      if (beta == 1.f) x = _mm512_add_ps(_mm512_maskz_loadu_ps(m, p), x);
-      else if (beta != 0.f) x = _mm512_add_ps(_mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m, p)), x);
-      _mm512_mask_storeu_ps(p, m, x);
+      store_scaled(C + i * ldc + j, m, _mm512_maskz_loadu_ps(m, S + i * lds + j), alpha, beta);
     }
 }
 
