@@ -1,5 +1,6 @@
 #include "kernels/embedding.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/error.h"
@@ -12,7 +13,10 @@ void embedding_forward_cpu(int64_t n, int64_t dim, int64_t vocab, const T* table
   for (int64_t i = 0; i < n; ++i)
     GRIPCU_CHECK(idx[i] >= 0 && idx[i] < vocab, "embedding: index ", idx[i], " at position ", i, " outside [0, ",
                  vocab, ")");
-  parallel_for(n, 64, [&](int64_t b, int64_t e) {
+  // Chunks of about 16K elements: a batch of expression rows (64 x 978) is copied by all threads,
+  // a small embedding lookup by one.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(dim, 1));
+  parallel_for(n, grain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) std::memcpy(out + i * dim, table + idx[i] * dim, sizeof(T) * static_cast<size_t>(dim));
   });
 }

@@ -20,7 +20,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <vector>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #endif
 
 namespace gripcu::kernels::cpu_detail {
@@ -213,52 +215,75 @@ void finish(const float* S, int64_t lds, int64_t rows, int64_t cols, float alpha
 // is 512 KB); the chains run on through a scratch accumulator, so blocking does not change the bits.
 constexpr int64_t k_block = 512;
 
+// Per-thread scratch that only grows and is never value-initialized: tiles of different shapes
+// alternate within a step, and std::vector::resize would zero-fill the regrown part each time
+// (1.5% of a training step, measured).
+class Scratch {
+ public:
+  float* get(int64_t n) {
+    if (n > cap_) {  // 64-byte aligned: packed panels start on a cache line
+      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+      buf_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!buf_) throw std::bad_alloc();
+      cap_ = n;
+    }
+    return buf_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> buf_;
+  int64_t cap_ = 0;
+};
+
 }  // namespace
 
 bool gemm_tile_avx512(const GemmJob<float>& g, int64_t r0, int64_t c0, int64_t rs, int64_t cs) {
   if ((g.ta && g.tb) || g.k == 0) return false;
   float* C = g.C + r0 * g.ldc + c0;
-  thread_local std::vector<float> pa, pb, acc, cc;
+  thread_local Scratch pa_s, pb_s, acc_s, cc_s;
   const int64_t kb = std::min(g.k, k_block);
   const bool blocked = g.k > kb;
   if (!g.tb) {  // C = op(A) B: B's columns c0 .. c0 + cs packed in 32-column panels
-    pb.resize(static_cast<size_t>(kb * ((cs + 31) / 32) * 32));
-    if (g.ta) pa.resize(static_cast<size_t>(kb * rs));
-    if (blocked) acc.resize(static_cast<size_t>(rs * cs));
+    float* pb = pb_s.get(kb * ((cs + 31) / 32) * 32);
+    float* pa = g.ta ? pa_s.get(kb * rs) : nullptr;
+    float* acc = blocked ? acc_s.get(rs * cs) : nullptr;
     for (int64_t k0 = 0; k0 < g.k; k0 += kb) {
       const int64_t kc = std::min(kb, g.k - k0);
-      pack_panels(g.B + k0 * g.ldb + c0, g.ldb, kc, cs, pb.data());
-      float* out = blocked ? acc.data() : C;
+      pack_panels(g.B + k0 * g.ldb + c0, g.ldb, kc, cs, pb);
+      float* out = blocked ? acc : C;
       const int64_t ldo = blocked ? cs : g.ldc;
       const float al = blocked ? 1.f : g.alpha, be = blocked ? 0.f : g.beta;
       if (g.ta) {  // a(i, k) = A[k, i]: the tile's columns of A copied to kc x rs (one page, not kc)
         for (int64_t k = 0; k < kc; ++k)
-          std::copy(g.A + (k0 + k) * g.lda + r0, g.A + (k0 + k) * g.lda + r0 + rs, pa.data() + k * rs);
-        outer_product(rs, cs, kc, pa.data(), 1, rs, pb.data(), 32, 32 * kc, out, ldo, al, be, true, k0 > 0);
+          std::copy(g.A + (k0 + k) * g.lda + r0, g.A + (k0 + k) * g.lda + r0 + rs, pa + k * rs);
+        outer_product(rs, cs, kc, pa, 1, rs, pb, 32, 32 * kc, out, ldo, al, be, true, k0 > 0);
       } else {  // a(i, k) = A[i, k]
-        outer_product(rs, cs, kc, g.A + r0 * g.lda + k0, g.lda, 1, pb.data(), 32, 32 * kc, out, ldo, al, be, true,
+        outer_product(rs, cs, kc, g.A + r0 * g.lda + k0, g.lda, 1, pb, 32, 32 * kc, out, ldo, al, be, true,
                       k0 > 0);
       }
     }
-    if (blocked) finish(acc.data(), cs, rs, cs, g.alpha, g.beta, C, g.ldc);
+    if (blocked) finish(acc, cs, rs, cs, g.alpha, g.beta, C, g.ldc);
     return true;
   }
   // C = A B^T: C^T[j, i] = sum_k B[j, k] A^T[k, i] into acc (cs x rs), then C = alpha acc^T + beta C.
-  pa.resize(static_cast<size_t>(kb * rs));
-  acc.resize(static_cast<size_t>(cs * rs));
+  float* pa = pa_s.get(kb * rs);
+  float* acc = acc_s.get(cs * rs);
   for (int64_t k0 = 0; k0 < g.k; k0 += kb) {
     const int64_t kc = std::min(kb, g.k - k0);
-    transpose(g.A + r0 * g.lda + k0, g.lda, rs, kc, pa.data(), rs);
-    outer_product(cs, rs, kc, g.B + c0 * g.ldb + k0, g.ldb, 1, pa.data(), rs, 32, acc.data(), rs, 1.f, 0.f, false,
+    transpose(g.A + r0 * g.lda + k0, g.lda, rs, kc, pa, rs);
+    outer_product(cs, rs, kc, g.B + c0 * g.ldb + k0, g.ldb, 1, pa, rs, 32, acc, rs, 1.f, 0.f, false,
                   k0 > 0);
   }
   if (g.alpha == 1.f && g.beta == 0.f) {
-    transpose(acc.data(), rs, cs, rs, C, g.ldc);
+    transpose(acc, rs, cs, rs, C, g.ldc);
     return true;
   }
-  cc.resize(static_cast<size_t>(rs * cs));
-  transpose(acc.data(), rs, cs, rs, cc.data(), cs);
-  finish(cc.data(), cs, rs, cs, g.alpha, g.beta, C, g.ldc);
+  float* cc = cc_s.get(rs * cs);
+  transpose(acc, rs, cs, rs, cc, cs);
+  finish(cc, cs, rs, cs, g.alpha, g.beta, C, g.ldc);
   return true;
 }
 

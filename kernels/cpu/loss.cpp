@@ -1,6 +1,7 @@
 #include "kernels/loss.h"
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "engine/error.h"
@@ -11,15 +12,40 @@ namespace gripcu::kernels {
 
 namespace {
 constexpr int64_t kGrain = 1 << 15;
-// Mean of f(i) over n terms: terms in a buffer, then the shared pairwise sum (deterministic).
+// Mean of f(i) over n terms, summed exactly as pairwise_sum over the terms (the same bits): the
+// recursion's subtrees at a fixed depth (not a function of the thread count) are each summed in
+// parallel from a private buffer of their terms, then combined in the tree's order.
 template <typename T, typename F>
 T mean_of(int64_t n, F&& f) {
   if (n == 0) return T(0);
-  std::vector<T> terms(static_cast<size_t>(n));
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) terms[static_cast<size_t>(i)] = f(i);
+  constexpr int kDepth = 2;  // up to 4 subtrees
+  struct Sub {
+    int64_t b, n;
+    T sum;
+  };
+  std::vector<Sub> subs;
+  // pairwise_sum splits n > 8 at h = n / 2; a part of 8 or fewer is summed in order (a leaf).
+  auto collect = [&](auto&& self, int64_t b, int64_t len, int depth) -> void {
+    if (depth == kDepth || len <= 8) { subs.push_back({b, len, T(0)}); return; }
+    self(self, b, len / 2, depth + 1);
+    self(self, b + len / 2, len - len / 2, depth + 1);
+  };
+  collect(collect, 0, n, 0);
+  parallel_for(static_cast<int64_t>(subs.size()), n >= kGrain ? 1 : 1 << 30, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      Sub& sub = subs[static_cast<size_t>(s)];
+      std::unique_ptr<T[]> terms(new T[static_cast<size_t>(sub.n)]);  // no zero-fill
+      for (int64_t i = 0; i < sub.n; ++i) terms[static_cast<size_t>(i)] = f(sub.b + i);
+      sub.sum = pairwise_sum(terms.get(), sub.n, int64_t{1});
+    }
   });
-  return pairwise_sum(terms.data(), n, int64_t{1}) / static_cast<T>(n);
+  size_t next = 0;
+  auto combine = [&](auto&& self, int64_t len, int depth) -> T {
+    if (depth == kDepth || len <= 8) return subs[next++].sum;
+    const T left = self(self, len / 2, depth + 1);
+    return left + self(self, len - len / 2, depth + 1);
+  };
+  return combine(combine, n, 0) / static_cast<T>(n);
 }
 template <typename T, typename F>
 void write_grad(int64_t n, T* d, bool accumulate, F&& g) {

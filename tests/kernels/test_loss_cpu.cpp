@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "kernels/loss.h"
+#include "kernels/reduce.h"
 #include "tests/kernels/cpu_test_util.h"
 
 namespace gripcu::kernels {
@@ -97,6 +98,22 @@ void check_bce(const std::vector<T>& z, const std::vector<T>& t, const char* wha
     // sigmoid (libm exp + 2 roundings, ~3 eps relative), the difference, the scale (2 roundings),
     // the accumulate: 6 eps on the magnitude of the terms.
     EXPECT_TRUE(all_close(dz, r, [&](size_t i) { return 6 * e * m[i] + tiny_of<T>(); }, "bce backward"));
+  }
+}
+
+// The loss is the pairwise sum of its terms (kernels/reduce.h), whatever the split into subtrees
+// summed on different threads: the same bits as pairwise_sum over the terms, divided by n.
+TYPED_TEST(LossCpu, MseHasTheBitsOfThePairwiseSumOfItsTerms) {
+  using T = TypeParam;
+  for (int64_t n : {int64_t{1}, int64_t{9}, int64_t{17}, int64_t{40000}, int64_t{62592}, int64_t{100003}}) {
+    SCOPED_TRACE(n);
+    const auto p = random_vec<T>(n, 4, -3, 3), t = random_vec<T>(n, 5, -3, 3);
+    std::vector<T> terms(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) terms[i] = (p[i] - t[i]) * (p[i] - t[i]);
+    const T want = pairwise_sum<T>(terms.data(), n) / static_cast<T>(n);
+    T loss = T(-1);
+    mse_forward_cpu<T>(n, p.data(), t.data(), &loss);
+    EXPECT_EQ(loss, want);
   }
 }
 
