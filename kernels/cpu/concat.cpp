@@ -1,5 +1,6 @@
 #include "kernels/concat.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/parallel.h"
@@ -8,7 +9,9 @@ namespace gripcu::kernels {
 
 template <typename T>
 void copy_cols_cpu(int64_t rows, int64_t width, const T* src, int64_t src_ld, T* dst, int64_t dst_ld, bool accumulate) {
-  parallel_for(rows, 256, [&](int64_t r0, int64_t r1) {
+  // Chunks of about 16K elements (a wide block of rows is copied by all threads, a narrow one by one).
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(width, 1));
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* s = src + r * src_ld;
       T* d = dst + r * dst_ld;
