@@ -17,6 +17,11 @@
 #include "kernels/cpu/gemm_tiles.h"
 
 #if defined(__AVX512F__)
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_ps() (`__m512 __Y = __Y;`), which
+// -Wmaybe-uninitialized reports at every inlined shuffle of transpose16: a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>
