@@ -31,12 +31,14 @@ T mean_of(int64_t n, F&& f) {
     self(self, b + len / 2, len - len / 2, depth + 1);
   };
   collect(collect, 0, n, 0);
+  // Allocated here, not zero-filled (an exception must not leave the OpenMP region).
+  const std::unique_ptr<T[]> terms(new T[static_cast<size_t>(n)]);
   parallel_for(static_cast<int64_t>(subs.size()), n >= kGrain ? 1 : 1 << 30, [&](int64_t s0, int64_t s1) {
     for (int64_t s = s0; s < s1; ++s) {
       Sub& sub = subs[static_cast<size_t>(s)];
-      std::unique_ptr<T[]> terms(new T[static_cast<size_t>(sub.n)]);  // no zero-fill
-      for (int64_t i = 0; i < sub.n; ++i) terms[static_cast<size_t>(i)] = f(sub.b + i);
-      sub.sum = pairwise_sum(terms.get(), sub.n, int64_t{1});
+      T* t = terms.get() + sub.b;
+      for (int64_t i = 0; i < sub.n; ++i) t[i] = f(sub.b + i);
+      sub.sum = pairwise_sum(t, sub.n, int64_t{1});
     }
   });
   size_t next = 0;
