@@ -52,6 +52,23 @@ std::string trim(std::string s) {
   return s.substr(b);
 }
 
+// A CSV/TSV table (the delimiter guessed from the name and the text).
+DelimitedText open_delimited(const std::string& path) {
+  std::string text = io::detail::read_text_file(path);
+  const char delim = guess_delim(path, text);
+  return DelimitedText(path, std::move(text), delim);
+}
+
+// The header row's trimmed names; hline: the line it is on. An empty file is an error.
+std::vector<std::string> read_header(DelimitedText& t, size_t& hline) {
+  std::vector<Field> f;
+  if (!t.next(f)) t.fail(1, "empty file (no header row)");
+  hline = t.line();
+  std::vector<std::string> header;
+  for (const auto& x : f) header.push_back(trim(x.str()));
+  return header;
+}
+
 }  // namespace
 
 Ic50Transform parse_ic50_transform(const std::string& s, const std::string& flag) {
@@ -70,14 +87,10 @@ const char* ic50_transform_name(Ic50Transform t) {
 }
 
 ResponseTable read_response_table(const std::string& path, Ic50Transform tf) {
-  std::string text = io::detail::read_text_file(path);
-  const char delim = guess_delim(path, text);
-  DelimitedText t(path, std::move(text), delim);
+  DelimitedText t = open_delimited(path);
+  size_t hline = 0;
+  const std::vector<std::string> header = read_header(t, hline);
   std::vector<Field> f;
-  if (!t.next(f)) t.fail(1, "empty file (no header row)");
-  const size_t hline = t.line();
-  std::vector<std::string> header;
-  for (const auto& x : f) header.push_back(trim(x.str()));
   ResponseTable r;
   r.path = path;
   const int cc = find_col(header, {"cell_name", "primary cell line name", "cell", "cell_line", "cell line", "cellline", "sampleid"});
@@ -157,14 +170,10 @@ int64_t DrugTable::index(const std::string& name) const {
 }
 
 DrugTable read_drug_table(const std::string& path, int radius, int bits) {
-  std::string text = io::detail::read_text_file(path);
-  const char delim = guess_delim(path, text);
-  DelimitedText t(path, std::move(text), delim);
+  DelimitedText t = open_delimited(path);
+  size_t hline = 0;
+  const std::vector<std::string> header = read_header(t, hline);
   std::vector<Field> f;
-  if (!t.next(f)) t.fail(1, "empty file (no header row)");
-  const size_t hline = t.line();
-  std::vector<std::string> header;
-  for (const auto& x : f) header.push_back(trim(x.str()));
   DrugTable d;
   d.source = path;
   std::set<std::string> names;
