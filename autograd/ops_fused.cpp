@@ -2,6 +2,7 @@
 // block) and leaky_linear (one LeakyReLU MLP layer). Each runs one fused forward and records one
 // fused backward; gradient slots are taken in the order the kernels write them, so a variable
 // passed twice gets its two contributions written then added in that order.
+#include "autograd/concat_values.h"
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/concat.h"
@@ -159,13 +160,7 @@ Var leaky_linear_cat(const std::vector<Var>& parts, const Var& W, const Var& b, 
   // The concatenated input (kept: dW needs it), then the fused layer, exactly as leaky_linear.
   Tensor x = Tensor::empty({n, in}, dt, dev), y = Tensor::empty({n, out}, dt, dev);
   GRIPCU_FLOAT_TYPES(dt, T, {
-    int64_t off = 0;
-    for (const auto& p : parts) {
-      const int64_t w = p.dim(1);
-      GRIPCU_DEVICE_CALL(dev, kernels::copy_cols_cpu<T>(n, w, p.value().data<T>(), w, x.data<T>() + off, in, false),
-                         kernels::copy_cols_cuda(n, w, p.value().data<T>(), w, x.data<T>() + off, in, false, stream));
-      off += w;
-    }
+    detail::concat_values<T>(dev, n, parts, x.data<T>(), in);
     const T* bp = has_b ? b.value().data<T>() : nullptr;
     GRIPCU_DEVICE_CALL(dev,
         kernels::leaky_linear_forward_cpu<T>(n, in, out, x.data<T>(), W.value().data<T>(), bp, T(slope), y.data<T>()),

@@ -1,4 +1,5 @@
 // embedding, concat/slice along columns, FiLM, gradient reversal, dropout.
+#include "autograd/concat_values.h"
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/concat.h"
@@ -58,13 +59,7 @@ Var concat_cols(const std::vector<Var>& parts) {
   }
   const Device dev = parts[0].device();
   Tensor y = Tensor::empty({rows, total}, parts[0].dtype(), dev);
-  GRIPCU_FLOAT_TYPES(y.dtype(), T, {
-    int64_t off = 0;
-    for (const auto& p : parts) {
-      copy_cols<T>(dev, rows, p.dim(1), p.value().data<T>(), p.dim(1), y.data<T>() + off, total, false);
-      off += p.dim(1);
-    }
-  });
+  GRIPCU_FLOAT_TYPES(y.dtype(), T, detail::concat_values<T>(dev, rows, parts, y.data<T>(), total));
   auto o = make_output(y, {}, std::string(op) + " " + y.describe());
   if (grad_enabled())
     for (const auto& p : parts) o->requires_grad = o->requires_grad || p.requires_grad();

@@ -198,16 +198,47 @@ void allocator_release_cache(const Device& d) {
 #endif
 }
 
+namespace {
+// Large host copies (a batch of expression rows is 250 KB) in 64 KB pieces on all threads; below
+// 256 KB in all, one thread.
+void host_copy_many(const MemCopy* copies, int count) {
+  constexpr size_t kPiece = size_t{1} << 16;
+  size_t total = 0;
+  for (int i = 0; i < count; ++i) total += copies[i].bytes;
+  if (total < 4 * kPiece) {
+    for (int i = 0; i < count; ++i)
+      if (copies[i].bytes) std::memcpy(copies[i].dst, copies[i].src, copies[i].bytes);
+    return;
+  }
+  std::vector<int64_t> first(static_cast<size_t>(count) + 1, 0);  // each copy's first piece
+  for (int i = 0; i < count; ++i)
+    first[static_cast<size_t>(i) + 1] =
+        first[static_cast<size_t>(i)] + static_cast<int64_t>((copies[i].bytes + kPiece - 1) / kPiece);
+  parallel_for(first.back(), 1, [&](int64_t p0, int64_t p1) {
+    int i = 0;
+    for (int64_t p = p0; p < p1; ++p) {
+      while (p >= first[static_cast<size_t>(i) + 1]) ++i;
+      const MemCopy& c = copies[i];
+      const size_t b = static_cast<size_t>(p - first[static_cast<size_t>(i)]) * kPiece, e = std::min(c.bytes, b + kPiece);
+      std::memcpy(static_cast<char*>(c.dst) + b, static_cast<const char*>(c.src) + b, e - b);
+    }
+  });
+}
+}  // namespace
+
+void mem_copy_many(const Device& d, const MemCopy* copies, int count) {
+  if (d.is_cpu()) {
+    host_copy_many(copies, count);
+    return;
+  }
+  for (int i = 0; i < count; ++i) mem_copy(d, copies[i].dst, d, copies[i].src, copies[i].bytes);
+}
+
 void mem_copy(const Device& dst_dev, void* dst, const Device& src_dev, const void* src, size_t bytes) {
   if (bytes == 0) return;
   if (dst_dev.is_cpu() && src_dev.is_cpu()) {
-    // Large host copies (a batch of expression rows is 250 KB) in 64 KB pieces on all threads.
-    constexpr size_t kPiece = size_t{1} << 16;
-    if (bytes < 4 * kPiece) { std::memcpy(dst, src, bytes); return; }
-    parallel_for(static_cast<int64_t>((bytes + kPiece - 1) / kPiece), 1, [&](int64_t p0, int64_t p1) {
-      const size_t b = static_cast<size_t>(p0) * kPiece, e = std::min(bytes, static_cast<size_t>(p1) * kPiece);
-      std::memcpy(static_cast<char*>(dst) + b, static_cast<const char*>(src) + b, e - b);
-    });
+    const MemCopy c{dst, src, bytes};
+    host_copy_many(&c, 1);
     return;
   }
 #ifdef GRIPCU_HAVE_CUDA

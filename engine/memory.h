@@ -13,6 +13,14 @@ void mem_free(const Device& d, void* p, size_t bytes);
 // Stream-ordered on the device's engine stream; host-side waits happen only in copies to the host.
 void mem_copy(const Device& dst_dev, void* dst, const Device& src_dev, const void* src, size_t bytes);
 void mem_zero(const Device& d, void* p, size_t bytes);
+// Several copies within one device: on the host all in one parallel pass (64 KB pieces), on a GPU
+// one stream-ordered copy each.
+struct MemCopy {
+  void* dst;
+  const void* src;
+  size_t bytes;
+};
+void mem_copy_many(const Device& d, const MemCopy* copies, int count);
 
 struct AllocatorStats {
   uint64_t bytes_in_use = 0, bytes_cached = 0, device_mallocs = 0, cache_hits = 0;

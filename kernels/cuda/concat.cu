@@ -37,6 +37,14 @@ void copy_cols_impl(int64_t rows, int64_t width, const T* src, int64_t src_ld, T
   launch_map(rows * width, CopyCols<T, true>{width, src, src_ld, dst, dst_ld}, s);
 }
 
+template <typename T>
+void concat_cols_impl(int64_t rows, int count, const ColPart<T>* parts, T* dst, int64_t dst_ld, cudaStream_t s) {
+  for (int i = 0; i < count; ++i) {
+    copy_cols_impl(rows, parts[i].width, parts[i].src, parts[i].src_ld, dst, dst_ld, false, s);
+    dst += parts[i].width;
+  }
+}
+
 }  // namespace
 
 void copy_cols_cuda(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld,
@@ -46,6 +54,14 @@ void copy_cols_cuda(int64_t rows, int64_t width, const float* src, int64_t src_l
 void copy_cols_cuda(int64_t rows, int64_t width, const double* src, int64_t src_ld, double* dst, int64_t dst_ld,
                     bool accumulate, cudaStream_t s) {
   copy_cols_impl(rows, width, src, src_ld, dst, dst_ld, accumulate, s);
+}
+
+void concat_cols_cuda(int64_t rows, int count, const ColPart<float>* parts, float* dst, int64_t dst_ld, cudaStream_t s) {
+  concat_cols_impl(rows, count, parts, dst, dst_ld, s);
+}
+void concat_cols_cuda(int64_t rows, int count, const ColPart<double>* parts, double* dst, int64_t dst_ld,
+                      cudaStream_t s) {
+  concat_cols_impl(rows, count, parts, dst, dst_ld, s);
 }
 
 }  // namespace gripcu::kernels

@@ -67,15 +67,15 @@ StepLosses GanTrainer::body(const Tensor& rows, const Tensor& cells, const Tenso
   const Device dev = m_.device;
   Tensor both = Tensor::empty({2 * b, g}, fake.dtype(), dev);
   Tensor cells2 = Tensor::empty({2 * b}, DType::i64, dev), drugs2 = Tensor::empty({2 * b}, DType::i64, dev);
-  {
+  {  // one pass over all the copies (on the CPU: all threads, no per-copy synchronization)
     const size_t half = static_cast<size_t>(b * g) * dtype_size(fake.dtype()), ib = static_cast<size_t>(b) * sizeof(int64_t);
     auto* bp = static_cast<char*>(both.raw());
-    mem_copy(dev, bp, dev, y.value().raw(), half);
-    mem_copy(dev, bp + half, dev, fake.value().raw(), half);
-    for (auto [dst, src] : {std::pair{&cells2, &cells}, std::pair{&drugs2, &drugs}}) {
-      mem_copy(dev, dst->raw(), dev, src->raw(), ib);
-      mem_copy(dev, static_cast<char*>(dst->raw()) + ib, dev, src->raw(), ib);
-    }
+    auto* cp = static_cast<char*>(cells2.raw());
+    auto* dp = static_cast<char*>(drugs2.raw());
+    const MemCopy copies[] = {{bp, y.value().raw(), half}, {bp + half, fake.value().raw(), half},
+                              {cp, cells.raw(), ib},       {cp + ib, cells.raw(), ib},
+                              {dp, drugs.raw(), ib},       {dp + ib, drugs.raw(), ib}};
+    mem_copy_many(dev, copies, 6);
   }
   const Var logits = (*m_.D)(Var(both), cells2, drugs2);
   out.d_loss = ag::add(ag::bce_with_logits(ag::slice_rows(logits, 0, b), ones),

@@ -1,9 +1,11 @@
-// Engine basics: Tensor construction, views, copies and conversions; shape-check messages; Device
-// parsing and the no-silent-fallback rule; the Workspace arena; JSON round trips; SHA-256.
+// Engine basics: Tensor construction, views, copies and conversions; host copies (mem_copy,
+// mem_copy_many, serial and parallel paths); shape-check messages; Device parsing and the
+// no-silent-fallback rule; the Workspace arena; JSON round trips; SHA-256.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -111,6 +113,40 @@ TEST(Tensor, ViewReshapeShareStorageCloneDoesNot) {
   EXPECT_THROW(d.copy_(Tensor::zeros({2, 3}, DType::f32)), Error);      // dtype
   d.zero_();
   EXPECT_EQ(d.to_vector<double>(), std::vector<double>(6, 0.0));
+}
+
+TEST(Memory, HostCopiesAreExactAtEverySizeAndSplit) {
+  // Sizes around the one-thread limit (256 KB in all) and the 64 KB pieces, odd byte counts, and
+  // several copies in one call whose pieces the threads share.
+  const Device cpu = Device::cpu();
+  for (size_t bytes : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{250368}, size_t{262144},
+                       size_t{262145}, size_t{1000003}}) {
+    SCOPED_TRACE(bytes);
+    std::vector<unsigned char> src(bytes), dst(bytes + 1, 0xAB);
+    for (size_t i = 0; i < bytes; ++i) src[i] = static_cast<unsigned char>((i * 131 + 7) % 251);
+    mem_copy(cpu, dst.data(), cpu, src.data(), bytes);
+    EXPECT_TRUE(std::equal(src.begin(), src.end(), dst.begin()));
+    EXPECT_EQ(dst[bytes], 0xAB);  // nothing written past the end
+  }
+  // The discriminator step's copies: two halves of a batch and small index copies.
+  std::vector<float> y(64 * 978), fake(64 * 978), both(2 * 64 * 978 + 1, -1.f);
+  std::vector<int64_t> cells(64), cells2(128 + 1, -1);
+  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(i), fake[i] = -static_cast<float>(i) - 0.5f;
+  for (size_t i = 0; i < cells.size(); ++i) cells[i] = static_cast<int64_t>(i * 3);
+  const size_t half = y.size() * sizeof(float), ib = cells.size() * sizeof(int64_t);
+  const MemCopy copies[] = {{both.data(), y.data(), half},
+                            {both.data() + y.size(), fake.data(), half},
+                            {cells2.data(), cells.data(), ib},
+                            {cells2.data() + 64, cells.data(), ib},
+                            {both.data(), y.data(), 0}};
+  mem_copy_many(cpu, copies, 5);
+  for (size_t i = 0; i < y.size(); ++i) {
+    ASSERT_EQ(both[i], y[i]);
+    ASSERT_EQ(both[y.size() + i], fake[i]);
+  }
+  EXPECT_EQ(both.back(), -1.f);
+  for (size_t i = 0; i < 128; ++i) ASSERT_EQ(cells2[i], cells[i % 64]);
+  EXPECT_EQ(cells2.back(), -1);
 }
 
 TEST(Tensor, Astype) {

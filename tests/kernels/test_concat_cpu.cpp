@@ -1,5 +1,6 @@
 // copy_cols_cpu (concat / split along features), float and double: exact strided copies, accumulate
-// as one addition per element, columns outside the block untouched, empty blocks.
+// as one addition per element, columns outside the block untouched, empty blocks; concat_cols_cpu
+// (all parts in one pass) equals one copy_cols_cpu per part.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -84,6 +85,31 @@ TYPED_TEST(ConcatCpu, ColumnsOutsideTheBlockAreUntouched) {
   std::vector<T> dst(4, T(2));
   copy_cols_cpu<T>(2, 0, src.data(), 0, dst.data(), 2, true);
   for (auto v : dst) EXPECT_EQ(v, T(2));
+}
+
+TYPED_TEST(ConcatCpu, ConcatColsEqualsOneCopyPerPart) {
+  using T = TypeParam;
+  // Widths as the discriminator's input (genes, cell and drug embeddings) plus odd and empty ones;
+  // rows below and above the one-thread grain; a padded source and destination.
+  const std::vector<int64_t> widths = {978, 128, 128, 0, 7};
+  int64_t total = 0;
+  for (auto w : widths) total += w;
+  for (int64_t rows : {0, 1, 64, 128, 301}) {
+    SCOPED_TRACE(testing::Message() << "rows=" << rows);
+    const int64_t dst_ld = total + 5;
+    std::vector<std::vector<T>> src;
+    std::vector<ColPart<T>> parts;
+    for (size_t p = 0; p < widths.size(); ++p) src.push_back(random_vec<T>(rows * (widths[p] + 2), 50 + p));
+    for (size_t p = 0; p < widths.size(); ++p) parts.push_back({src[p].data(), widths[p], widths[p] + 2});
+    std::vector<T> want(static_cast<size_t>(rows * dst_ld), T(-3)), got = want;
+    int64_t off = 0;
+    for (size_t p = 0; p < widths.size(); ++p) {
+      copy_cols_cpu<T>(rows, widths[p], src[p].data(), widths[p] + 2, want.data() + off, dst_ld, false);
+      off += widths[p];
+    }
+    concat_cols_cpu<T>(rows, static_cast<int>(parts.size()), parts.data(), got.data(), dst_ld);
+    ASSERT_EQ(got, want);  // exact, and the padding columns untouched (still -3)
+  }
 }
 
 }  // namespace

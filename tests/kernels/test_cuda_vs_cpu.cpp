@@ -593,6 +593,34 @@ void run_concat() {
                     "copy_cols rows=" + std::to_string(rows) + " width=" + std::to_string(width) + (acc ? " acc" : ""));
       }
 }
+template <typename T>
+void run_concat_cols() {
+  // The discriminator's input: genes, cell and drug embeddings side by side, plus an empty part.
+  const std::vector<int64_t> widths = {978, 128, 0, 128};
+  int64_t total = 0;
+  for (auto w : widths) total += w;
+  for (int64_t rows : {int64_t{0}, int64_t{1}, int64_t{128}}) {
+    std::vector<std::vector<T>> src;
+    std::vector<Tensor> dsrc;
+    std::vector<ColPart<T>> cpu_parts, gpu_parts;
+    for (size_t p = 0; p < widths.size(); ++p) {
+      src.push_back(rand_vec<T>(rows * widths[p], 90 + p));
+      dsrc.push_back(to_gpu(src.back()));
+    }
+    for (size_t p = 0; p < widths.size(); ++p) {  // pointers taken once the vectors stop growing
+      cpu_parts.push_back({src[p].data(), widths[p], widths[p]});
+      gpu_parts.push_back({dsrc[p].template data<T>(), widths[p], widths[p]});
+    }
+    const auto dst0 = rand_vec<T>(rows * total, 99);
+    std::vector<T> want = dst0;
+    concat_cols_cpu<T>(rows, static_cast<int>(cpu_parts.size()), cpu_parts.data(), want.data(), total);
+    Tensor dd = to_gpu(dst0);
+    concat_cols_cuda(rows, static_cast<int>(gpu_parts.size()), gpu_parts.data(), dd.data<T>(), total, gs());
+    expect_bits(to_host<T>(dd), want, "concat_cols rows=" + std::to_string(rows));
+  }
+}
+TEST_F(CudaVsCpu, ConcatColsF32) { run_concat_cols<float>(); }
+TEST_F(CudaVsCpu, ConcatColsF64) { run_concat_cols<double>(); }
 TEST_F(CudaVsCpu, ConcatF32) { run_concat<float>(); }
 TEST_F(CudaVsCpu, ConcatF64) { run_concat<double>(); }
 
