@@ -31,6 +31,7 @@ void concat_cols_cpu(int64_t rows, int count, const ColPart<T>* parts, T* dst, i
       T* d = dst + r * dst_ld;
       for (int i = 0; i < count; ++i) {
         const ColPart<T>& p = parts[i];
+        if (p.width == 0) continue;  // an empty part may have no storage at all
         std::memcpy(d, p.src + r * p.src_ld, sizeof(T) * static_cast<size_t>(p.width));
         d += p.width;
       }
