@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/ranks.h"  // average_ranks
+
 namespace gripcu::dadsp {
 
 struct Metrics {
@@ -22,6 +24,5 @@ struct Metrics {
 Metrics regression_metrics(const std::vector<double>& y, const std::vector<double>& p);
 double pearson(const std::vector<double>& a, const std::vector<double>& b);
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
-std::vector<double> average_ranks(const std::vector<double>& v);  // 1-based, ties averaged
 
 }  // namespace gripcu::dadsp

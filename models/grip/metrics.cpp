@@ -84,20 +84,6 @@ SignScores delta_sign_scores(const std::vector<float>& pred, const std::vector<f
   return scores_from_counts(tp, fp, fn, tn);
 }
 
-std::vector<double> average_ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    const double avg = 0.5 * (double(i + 1) + double(j + 1));
-    for (size_t k = i; k <= j; ++k) r[idx[k]] = avg;
-    i = j + 1;
-  }
-  return r;
-}
 
 double auc(const std::vector<double>& pos, const std::vector<double>& neg) {
   if (pos.empty() || neg.empty()) return kNaN;

@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/ranks.h"  // average_ranks
+
 namespace gripcu::grip {
 
 double mse(const std::vector<float>& pred, const std::vector<float>& truth);
@@ -57,8 +59,6 @@ double binary_accuracy(const std::vector<double>& pos, const std::vector<double>
 double pearson(const float* a, const float* b, size_t n, size_t stride_a = 1, size_t stride_b = 1);
 double spearman(const float* a, const float* b, size_t n);
 double cosine(const float* a, const float* b, size_t n);  // NaN when either is all zeros
-// Ranks 1..n with ties given their average rank.
-std::vector<double> average_ranks(const std::vector<double>& v);
 
 // Per gene, Pearson across the samples (NaN where undefined).
 std::vector<double> genewise_pearson(const std::vector<float>& pred, const std::vector<float>& truth, size_t genes);

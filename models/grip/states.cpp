@@ -12,6 +12,7 @@
 #include "engine/io/text_table.h"
 #include "engine/json.h"
 #include "engine/log.h"
+#include "engine/ranks.h"
 #include "gripcu_embedded_data.h"
 
 namespace gripcu::grip {
@@ -357,20 +358,6 @@ double Confusion::chance_accuracy() const {
 }
 
 namespace {
-std::vector<double> average_ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
-    for (size_t k = i; k <= j; ++k) r[idx[k]] = avg;
-    i = j + 1;
-  }
-  return r;
-}
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   const double n = static_cast<double>(a.size());
   double ma = 0, mb = 0;
