@@ -33,16 +33,7 @@ struct Net {
   }
 };
 
-double rel_diff(const Tensor& ours, const Tensor& ref) {
-  const auto a = ours.to_vector<float>(), b = ref.to_vector<float>();
-  EXPECT_EQ(a.size(), b.size());
-  double maxdiff = 0, scale = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    maxdiff = std::max(maxdiff, std::fabs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(double(b[i])));
-  }
-  return maxdiff / std::max(scale, 1e-30);
-}
+using test::rel_diff;
 }  // namespace
 
 TEST(TorchParity, FilmMlpForwardBackwardAndThreeAdamSteps) {

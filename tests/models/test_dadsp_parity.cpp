@@ -18,18 +18,7 @@
 using namespace gripcu;
 using namespace gripcu::dadsp;
 
-namespace {
-double rel_diff(const Tensor& ours, const Tensor& ref) {
-  const auto a = ours.to_vector<float>(), b = ref.to_vector<float>();
-  EXPECT_EQ(a.size(), b.size());
-  double maxdiff = 0, scale = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    maxdiff = std::max(maxdiff, std::fabs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(double(b[i])));
-  }
-  return maxdiff / std::max(scale, 1e-30);
-}
-}  // namespace
+using test::rel_diff;
 
 TEST(DadspParity, OneAdversarialStepMatchesPyTorch) {
   const io::SafeTensors fx = io::load_safetensors(test::source_path("tests/fixtures/torch/dadsp_a_step.safetensors"));

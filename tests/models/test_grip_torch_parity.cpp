@@ -52,16 +52,7 @@ std::string meta(const std::string& key) {
   return it->second;
 }
 
-double rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double maxdiff = 0, scale = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    maxdiff = std::max(maxdiff, std::fabs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(double(b[i])));
-  }
-  return maxdiff / std::max(scale, 1e-30);
-}
-double rel_diff(const Tensor& ours, const Tensor& ref) { return rel_diff(ours.to_vector<float>(), ref.to_vector<float>()); }
+using test::rel_diff;
 
 template <typename T>
 std::vector<T> vec(const std::string& name) { return fixture().get(name).to_vector<T>(); }
